@@ -1,0 +1,436 @@
+"""Parse rulebook text into statements (our own nodes with spans), one line at a time.
+
+Each line is parsed on its own, so one run reports the syntax errors of every line.
+Lark's tree and exceptions stay inside this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Any, Iterator, Optional
+
+import lark
+from lark import Lark, Token, Transformer, v_args
+
+from . import model as m
+from .errors import Diagnostic, Span
+from .resources import read_text
+
+# Full-width ASCII forms, the ideographic space, curly quotes and the minus sign, folded one
+# character for one so that every position in the folded text is a position in the source.
+FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+FOLD.update({0x3000: " ", 0x201C: '"', 0x201D: '"', 0x2212: "-", 0xFF5E: "~"})
+FOLD = {k: (chr(v) if isinstance(v, int) else v) for k, v in FOLD.items()}
+
+
+def fold(text: str) -> str:
+    return text.translate(FOLD)
+
+
+@dataclass(frozen=True)
+class Keyword:
+    terminal: str
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+    meaning: str
+
+
+@cache
+def keywords() -> tuple[Keyword, ...]:
+    """The keyword table, ``grammar/keywords.tsv``."""
+    rows = [r for r in csv.reader(read_text("grammar", "keywords.tsv").splitlines(), delimiter="\t") if r and not r[0].startswith("#")]
+    return tuple(Keyword(r[0], tuple(r[1].split("|")), tuple(r[2].split("|")), r[3]) for r in rows)
+
+
+# Keywords that only live inside the amount phrase (VERB) and never stand alone in Chinese.
+_VERB_PARTS = ("VERB_DEDUCT", "VERB_ADD", "DISCRETIONARY")
+
+
+@cache
+def keyword_lookup() -> dict[str, str]:
+    """Surface -> terminal, for every keyword that lexes as a whole word."""
+    table: dict[str, str] = {}
+    for kw in keywords():
+        if kw.terminal in _VERB_PARTS:
+            continue
+        surfaces = kw.en if kw.terminal.startswith("UNIT_") else kw.zh + kw.en
+        for s in surfaces:
+            table[s] = kw.terminal
+    return table
+
+
+def _alts(terminal: str, lang: str) -> str:
+    kw = next(k for k in keywords() if k.terminal == terminal)
+    return "|".join(re.escape(s) for s in sorted(getattr(kw, lang), key=len, reverse=True))
+
+
+@cache
+def _amount_patterns() -> tuple[str, str]:
+    units = "|".join(_alts(k.terminal, "zh") for k in keywords() if k.terminal.startswith("UNIT_"))
+    per = _alts("KW_PER", "zh")
+    zh_core = f"(?:(?:{per})(?:{units}))?(?:{_alts('DISCRETIONARY', 'zh')})?(?:{_alts('VERB_DEDUCT', 'zh')}|{_alts('VERB_ADD', 'zh')})"
+    zh = f"{zh_core}(?=[ \\t]*\\d)"
+    en = f"(?:(?:{_alts('DISCRETIONARY', 'en')})[ \\t]+)?(?:{_alts('VERB_DEDUCT', 'en')}|{_alts('VERB_ADD', 'en')})\\b"
+    return zh, en
+
+
+@cache
+def grammar_text() -> str:
+    """The full grammar: ``grammar/perfrules.lark`` plus the terminals generated from the keyword table."""
+    zh, en = _amount_patterns()
+    base = read_text("grammar", "perfrules.lark").replace("%AMOUNT_START%", zh.replace("(?=[ \\t]*\\d)", "[ \\t]*\\d"))
+    declared = sorted({kw.terminal for kw in keywords() if kw.terminal not in _VERB_PARTS})
+    return base + f"\nVERB.2: /{zh}|{en}/\n%declare " + " ".join(declared) + "\n"
+
+
+def _retype_keyword(token: Token) -> Token:
+    terminal = keyword_lookup().get(token.value)
+    if terminal is not None:
+        token.type = terminal
+    return token
+
+
+@cache
+def lark_parser() -> Lark:
+    """The LALR parser, built once per process."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="basic",
+        start="statement",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        lexer_callbacks={"NAME": _retype_keyword},
+    )
+
+
+@cache
+def terminal_names() -> dict[str, str]:
+    """Terminal -> how to show it in an error message (its Chinese surface, or a description)."""
+    names = {kw.terminal: "「" + kw.zh[0] + "」" for kw in keywords()}
+    names.update(
+        NAME="名称", QNAME="名称", STRING="带引号的文字", CITATION="条款引用【…】", DATE="日期", PERCENT="百分比",
+        NUMBER="数字", ADD_OP="+ 或 -", MUL_OP="× 或 ÷", CMP="比较符号", _EQ="「=」", _SEP="分隔符「、」或「，」",
+        _LPAR="「(」", _RPAR="「)」", VERB="扣分/加分写法（如 每次扣 0.5 分）", _END="行尾", **{"$END": "行尾"},
+    )
+    return names
+
+
+@dataclass(frozen=True)
+class DateText:
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One parsed line: its kind (the grammar rule), span, and fields named after its parts."""
+
+    kind: str
+    span: Span
+    fields: dict[str, Any] = field(default_factory=dict)
+    opts: tuple[tuple[str, Any, Span], ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.fields.get(key, default)
+
+
+class _ToStatements(Transformer):
+    """Turn one line's Lark tree into a Statement; expressions become model nodes."""
+
+    def __init__(self, file: str, lineno: int, line: str):
+        super().__init__()
+        self.file, self.lineno, self.line = file, lineno, line
+
+    # -- positions --
+    def span_of(self, meta_or_token: Any) -> Span:
+        o = meta_or_token
+        return Span(self.file, self.lineno, o.column, self.lineno, o.end_column)
+
+    def tok_span(self, t: Token) -> Span:
+        return Span(self.file, self.lineno, t.column, self.lineno, t.end_column)
+
+    # -- small pieces --
+    def name(self, children):
+        t = children[0]
+        text = t.value[1:-1] if t.type == "QNAME" else t.value
+        return m.Name(text, self.tok_span(t))
+
+    def number(self, children):
+        return Decimal(children[0].value)
+
+    def signed_number(self, children):
+        if len(children) == 2:
+            return -Decimal(children[1].value) if children[0].value == "-" else Decimal(children[1].value)
+        return Decimal(children[0].value)
+
+    def date(self, children):
+        return DateText(children[0].value, self.tok_span(children[0]))  # the compiler validates it
+
+    def label(self, children):
+        t = children[0]
+        return ("label", self.line[t.column : t.end_column - 2], self.tok_span(t))  # text of the source, not the folded copy
+
+    def citation(self, children):
+        t = children[0]
+        return ("citation", m.Citation(t.value[1:-1].strip(), self.tok_span(t)), self.tok_span(t))
+
+    def tail(self, children):
+        return ("tail", list(children), None)
+
+    def name_list(self, children):
+        return list(children)
+
+    def mode(self, children):
+        return children[0].type
+
+    def period_kind(self, children):
+        return {"PK_MONTH": m.PeriodKind.MONTH, "PK_QUARTER": m.PeriodKind.QUARTER, "PK_HALF": m.PeriodKind.HALF, "PK_YEAR": m.PeriodKind.YEAR}[children[0].type]
+
+    def unit(self, children):
+        return next(k.zh[0] for k in keywords() if k.terminal == children[0].type)
+
+    # -- options: (key, value, span) --
+    def __default__(self, data, children, meta):
+        if data.startswith("opt_"):
+            values = [c for c in children if not isinstance(c, Token)]
+            value = values[0] if len(values) == 1 else (tuple(values) if values else True)
+            if data == "opt_ties":
+                value = "dense" if children[-1].type == "TIE_DENSE" else "competition"
+            if data == "opt_top_limit":
+                value = (children[1], Decimal(children[2].value[:-1]) / 100)
+            if data == "opt_quota":
+                value = Decimal(children[1].value[:-1]) / 100
+            if data == "opt_active":
+                dates = [c for c in children if isinstance(c, DateText)]
+                value = (dates[0], dates[1] if len(dates) > 1 else None)
+            if data == "opt_label":
+                t = children[1]
+                value = self.line[t.column : t.end_column - 2]
+            return (data[4:], value, Span(self.file, self.lineno, meta.column, self.lineno, meta.end_column))
+        return super().__default__(data, children, meta)
+
+    @v_args(meta=True)
+    def period_opt(self, meta, children):
+        return ("period", children[1], self.span_of(meta))
+
+    @v_args(meta=True)
+    def subjects_opt(self, meta, children):
+        return ("subjects", children[1], self.span_of(meta))
+
+    @v_args(meta=True)
+    def assumption_ref(self, meta, children):
+        return ("assumptions", children[1], self.span_of(meta))
+
+    # -- amounts --
+    @v_args(meta=True)
+    def amount(self, meta, children):
+        verb = children[0]
+        nums = [c for c in children if isinstance(c, Decimal)]
+        unit = next((c for c in children if isinstance(c, str) and not isinstance(c, Token)), None)
+        v = fold(verb.value)
+        zh_units = {k.zh[0] for k in keywords() if k.terminal.startswith("UNIT_")}
+        if v.startswith(tuple(_alts_list("KW_PER", "zh"))) and len(v) > 1 and v[1] in zh_units:
+            unit = unit or v[1]
+        sign = 1 if any(v.endswith(s) for s in _alts_list("VERB_ADD", "zh") + _alts_list("VERB_ADD", "en")) else -1
+        return m.Amount(sign, nums[0], nums[1] if len(nums) > 1 else None, unit, self.span_of(meta))
+
+    @v_args(meta=True)
+    def tier(self, meta, children):
+        return m.Tier(children[0].text, children[1], self.span_of(meta))
+
+    @v_args(meta=True)
+    def grade(self, meta, children):
+        return (children[0], children[1])
+
+    # -- expressions --
+    @v_args(meta=True)
+    def num(self, meta, children):
+        return m.Num(Decimal(children[0].value), self.span_of(meta))
+
+    @v_args(meta=True)
+    def percent(self, meta, children):
+        return m.Num(Decimal(children[0].value[:-1]) / 100, self.span_of(meta), percent=True)
+
+    @v_args(meta=True)
+    def ref(self, meta, children):
+        return m.Ref(children[0].text, children[0].span)
+
+    @v_args(meta=True)
+    def score_ref(self, meta, children):
+        return m.ScoreRef(self.span_of(meta))
+
+    @v_args(meta=True)
+    def first_ref(self, meta, children):
+        return m.FirstRef(self.span_of(meta))
+
+    @v_args(meta=True)
+    def neg(self, meta, children):
+        expr = children[1]
+        return m.Neg(expr, self.span_of(meta)) if children[0].value == "-" else expr
+
+    @v_args(meta=True)
+    def binop(self, meta, children):
+        left, op, right = children
+        return m.BinOp({"×": "*", "÷": "/"}.get(op.value, op.value), left, right, self.span_of(meta))
+
+    @v_args(meta=True)
+    def avg(self, meta, children):
+        return m.Aggregate("avg", children[1].text, self.span_of(meta))
+
+    @v_args(meta=True)
+    def sum_of(self, meta, children):
+        return m.Aggregate("sum", children[1].text, self.span_of(meta))
+
+    @v_args(meta=True)
+    def ballot_value(self, meta, children):
+        return m.BallotValue(children[1].text, self.span_of(meta))
+
+    @v_args(meta=True)
+    def rank_decay(self, meta, children):
+        expr = children[1]
+        opts = {k: v for k, v, _ in children[2:]}
+        return m.RankDecay(
+            expr, opts.get("max", Decimal(0)), opts.get("step", Decimal(0)), opts.get("ties", "competition"),
+            bool(opts.get("lower_first", False)), self.span_of(meta),
+        ) if "max" in opts and "step" in opts else ("rank_decay_incomplete", expr, self.span_of(meta), opts)
+
+    @v_args(meta=True)
+    def condition(self, meta, children):
+        left, op, right = children
+        text = self.line[meta.column - 1 : meta.end_column - 1]
+        return m.Condition({"≥": ">=", "≤": "<="}.get(op.value, op.value), left, right, text, self.span_of(meta))
+
+    # -- statements --
+    @v_args(meta=True)
+    def statement(self, meta, children):
+        return children[0]
+
+    def _statement(self, kind: str, meta, children) -> Statement:
+        fields: dict[str, Any] = {}
+        opts: list[tuple[str, Any, Span]] = []
+        names: list[m.Name] = []
+        dates: list[DateText] = []
+        strings: list[str] = []
+        keywords_seen: list[str] = []
+        for c in children:
+            if isinstance(c, tuple) and len(c) == 3 and c[0] == "tail":
+                for key, value, _ in c[1]:
+                    fields[key] = value
+            elif isinstance(c, tuple) and len(c) == 3 and c[0] in ("label", "citation"):
+                fields[c[0]] = c[1]
+            elif isinstance(c, tuple) and len(c) == 3 and isinstance(c[0], str) and isinstance(c[2], Span):
+                opts.append(c)
+            elif isinstance(c, tuple) and c and c[0] == "rank_decay_incomplete":
+                fields["incomplete_rank_decay"] = c[2]
+            elif isinstance(c, m.Name):
+                names.append(c)
+            elif isinstance(c, DateText):
+                dates.append(c)
+            elif isinstance(c, Token):
+                if c.type == "DATE":
+                    dates.append(c)
+                elif c.type == "STRING":
+                    strings.append(self.line[c.column : c.end_column - 2])
+                    fields.setdefault("string_span", self.tok_span(c))
+                elif c.type == "PERCENT":
+                    fields["percent"] = Decimal(c.value[:-1]) / 100
+                elif c.type == "VERB":
+                    fields["verb"] = c.value
+                elif c.type in ("KW_PROMOTE", "KW_DEMOTE"):
+                    fields["move"] = "promote" if c.type == "KW_PROMOTE" else "demote"
+                else:
+                    keywords_seen.append(c.type)
+            elif isinstance(c, list):
+                fields.setdefault("lists", []).append(c)
+            else:
+                fields.setdefault("values", []).append(c)
+        fields["names"] = names
+        fields["dates"] = dates
+        fields["strings"] = strings
+        return Statement(kind, self.span_of(meta), fields, tuple(opts))
+
+
+def _alts_list(terminal: str, lang: str) -> list[str]:
+    kw = next(k for k in keywords() if k.terminal == terminal)
+    return list(getattr(kw, lang))
+
+
+_STATEMENT_KINDS = (
+    "title source jurisdiction effective timezone rounding_mode assumption category subject metric fact grades ballot "
+    "assessment section item component total total_bounds base round banding band move quota_adjust quota_rounding tiebreak"
+).split()
+
+for _kind in _STATEMENT_KINDS:
+    setattr(
+        _ToStatements, _kind,
+        v_args(meta=True)(lambda self, meta, children, _k=_kind: self._statement(_k, meta, children)),
+    )
+
+
+_BLANK = re.compile(r"^\s*(#.*)?$")
+
+
+def _glued_keyword(name: str) -> Optional[str]:
+    """The longest keyword surface inside ``name`` (a likely missing space), if any."""
+    found = [s for s in keyword_lookup() if len(s) >= 2 and s in name and s != name and not s.isascii()]
+    return max(found, key=len) if found else None
+
+
+def _syntax_diagnostic(err: lark.exceptions.LarkError, file: str, lineno: int, line: str) -> Diagnostic:
+    names = terminal_names()
+    if isinstance(err, lark.exceptions.UnexpectedCharacters):
+        col = err.column
+        span = Span(file, lineno, col, lineno, col + 1)
+        ch = line[col - 1] if col - 1 < len(line) else ""
+        if ch.isdigit():
+            prev = re.search(r"([\u3400-\u9fff]+)$", line[: col - 1])
+            if prev:
+                digits = re.match(r"\d+", line[col - 1 :]).group(0)
+                return Diagnostic.make(span, "syntax.digit_in_name", name=prev.group(1), digits=digits)
+        return Diagnostic.make(span, "syntax.unexpected_char", char=ch)
+    if isinstance(err, lark.exceptions.UnexpectedToken):
+        tok = err.token
+        expected = sorted({names.get(t, t) for t in err.expected if not t.startswith("__")})
+        hint = [("syntax.expected", {"expected": "、".join(expected[:8])})] if expected else []
+        if tok.type == "$END":
+            end = len(line.rstrip()) + 1
+            return Diagnostic.make(Span(file, lineno, end, lineno, end + 1), "syntax.unexpected_end", hint)
+        span = Span(file, lineno, tok.column, lineno, tok.end_column)
+        if tok.type == "NAME":
+            glued = _glued_keyword(tok.value)
+            if glued:
+                return Diagnostic.make(span, "syntax.glued_keyword", name=tok.value, keyword=glued)
+        if tok.type in keyword_lookup().values() and "NAME" in err.expected:
+            return Diagnostic.make(span, "syntax.keyword_as_name", name=tok.value)
+        shown = names.get(tok.type, tok.type)
+        if tok.type in ("NAME", "NUMBER", "STRING", "PERCENT", "DATE"):
+            shown = f"{shown}「{tok.value}」"
+        return Diagnostic.make(span, "syntax.unexpected_token", hint, found=shown)
+    return Diagnostic.make(Span(file, lineno, 1, lineno, 2), "syntax.unexpected_end")
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, str]]:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not _BLANK.match(fold(line)):
+            yield i, line
+
+
+def parse_rulebook(text: str, file: str = "<string>") -> tuple[list[Statement], list[Diagnostic]]:
+    """Parse every line; return the statements and the syntax errors of all lines."""
+    parser = lark_parser()
+    statements: list[Statement] = []
+    errors: list[Diagnostic] = []
+    for lineno, line in iter_lines(text):
+        folded = fold(line)
+        try:
+            tree = parser.parse(folded)
+        except lark.exceptions.LarkError as err:
+            errors.append(_syntax_diagnostic(err, file, lineno, line))
+            continue
+        statements.append(_ToStatements(file, lineno, line).transform(tree))
+    return statements, errors
