@@ -1,0 +1,27 @@
+"""perfrules: a government service hall's assessment regulation as a rulebook that scores and explains itself.
+
+The whole pipeline::
+
+    rulebook = load_rulebook("rulebooks/xx-district-2022.rules")
+    records, digest = read_events(["events.jsonl"])
+    card = evaluate(rulebook, records, inputs_sha256=digest)
+    print(render_table(card))
+    print(render_explanation(card.explain("公安")))
+"""
+
+__version__ = "0.1.0"
+
+from .compiler import compile_rulebook, load_rulebook  # noqa: E402
+from .errors import DataError, PerfrulesError, QueryError, RulebookError  # noqa: E402
+from .events import Ballot, Fact, Measure, Occurrence, SubjectRecord, read_events, read_subjects  # noqa: E402
+from .explain import Explanation, Line, Result  # noqa: E402
+from .scorecard import Scorecard, evaluate  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "compile_rulebook", "load_rulebook",
+    "read_events", "read_subjects", "evaluate", "Scorecard",
+    "Occurrence", "Measure", "Ballot", "Fact", "SubjectRecord",
+    "Result", "Explanation", "Line",
+    "PerfrulesError", "RulebookError", "DataError", "QueryError",
+]

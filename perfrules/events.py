@@ -1,0 +1,251 @@
+"""The data contract: event and subject models, and readers for JSON Lines, JSON arrays and CSV.
+
+Every record read is either an event (with the file and line it came from) or a rejection
+naming where it was and why; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Iterable, Iterator, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, TypeAdapter, ValidationError, field_serializer
+
+from .errors import DataError
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _Event(BaseModel):
+    model_config = _CONFIG
+    id: str = Field(min_length=1, description="Unique id of the record in the feed")
+
+
+class Occurrence(_Event):
+    """One recorded occurrence of an item (a deduction or a bonus), e.g. a late arrival."""
+
+    kind: Literal["occurrence"]
+    subject: str = Field(min_length=1, description="Subject id, e.g. 公安")
+    item: str = Field(min_length=1, description="Item name, or its clause such as (一)1")
+    date: Union[dt.datetime, dt.date] = Field(description="ISO date or datetime; datetimes are read in the rulebook's time zone")
+    count: PositiveInt = Field(1, description="Number of occurrences this record stands for")
+    tier: Optional[str] = Field(None, description="Severity tier, e.g. 情节严重")
+    amount: Optional[Decimal] = Field(None, description="Points per occurrence, for a discretionary item")
+    staff: Optional[str] = None
+    evidence: Optional[str] = None
+    status: Literal["upheld", "overturned"] = Field("upheld", description="overturned (申诉成功): kept on record, never deducted")
+
+    @field_serializer("amount")
+    def _amount(self, v: Optional[Decimal]) -> Optional[str]:
+        return None if v is None else str(v)
+
+
+class Measure(_Event):
+    """A value supplied as data for a metric, subject and period (e.g. 纪委评分 for 2022)."""
+
+    kind: Literal["measure"]
+    subject: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    period: str = Field(description="2022, 2022-H1, 2022-Q3 or 2022-03")
+    value: Decimal
+
+    @field_serializer("value")
+    def _value(self, v: Decimal) -> str:
+        return str(v)
+
+
+class Ballot(_Event):
+    """One voter's ballot in a ballot group: a grade for each subject rated."""
+
+    kind: Literal["ballot"]
+    group: str = Field(min_length=1)
+    voter: str = Field(min_length=1)
+    period: str
+    ratings: dict[str, str] = Field(min_length=1, description="subject id -> grade, e.g. 非常满意")
+
+
+class Fact(_Event):
+    """A fact for a period, e.g. 本区考绩优秀 = true for 2022."""
+
+    kind: Literal["fact"]
+    name: str = Field(min_length=1)
+    period: str
+    value: Union[bool, Decimal]
+
+    @field_serializer("value")
+    def _value(self, v: Union[bool, Decimal]) -> Union[bool, str]:
+        return v if isinstance(v, bool) else str(v)
+
+
+Event = Annotated[Union[Occurrence, Measure, Ballot, Fact], Field(discriminator="kind")]
+EVENT_ADAPTER: TypeAdapter = TypeAdapter(Event)
+
+
+class SubjectRecord(BaseModel):
+    """A subject supplied with the data rather than declared in the rulebook."""
+
+    model_config = _CONFIG
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    parent: Optional[str] = None
+    active_from: Optional[dt.date] = None
+    active_to: Optional[dt.date] = None
+
+
+SUBJECTS_ADAPTER: TypeAdapter = TypeAdapter(list[SubjectRecord])
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record came from: file and line (for a JSON array, the element's number)."""
+
+    source: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A record that is not an event at all; becomes a rejection with reason ``malformed``."""
+
+    origin: Origin
+    message: str
+    id: Optional[str] = None
+
+
+def _describe(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors(include_url=False)[:3]:
+        loc = ".".join(str(x) for x in e["loc"] if not (isinstance(x, str) and x in ("occurrence", "measure", "ballot", "fact")))
+        parts.append(f"{loc}: {e['msg']}" if loc else e["msg"])
+    return "; ".join(parts)
+
+
+def _raw_id(raw: Any) -> Optional[str]:
+    return str(raw["id"]) if isinstance(raw, dict) and "id" in raw and raw["id"] is not None else None
+
+
+def parse_record(raw: Any, origin: Origin) -> Union[Event, Malformed]:
+    try:
+        return EVENT_ADAPTER.validate_python(raw)
+    except ValidationError as err:
+        return Malformed(origin, _describe(err), _raw_id(raw))
+
+
+CSV_COLUMNS = ("id", "kind", "subject", "item", "date", "count", "tier", "amount", "staff", "evidence", "status", "metric", "period", "value")
+
+
+Received = tuple[Union[Event, Malformed], Optional[Origin]]
+
+
+class EventReader:
+    """Reads event files and keeps a running sha256 of every byte read, for the result's input digest."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+
+    def read_paths(self, paths: Iterable[str | Path]) -> Iterator[Received]:
+        for path in paths:
+            p = Path(path)
+            try:
+                data = p.read_bytes()
+            except OSError as err:
+                raise DataError(f"{p}: 无法读取事件文件 / cannot read events file: {err.strerror}") from None
+            yield from self.read_bytes(data, str(p))
+
+    def read_bytes(self, data: bytes, source: str) -> Iterator[Received]:
+        self.digest.update(len(data).to_bytes(8, "big"))
+        self.digest.update(data)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise DataError(f"{source}: 不是 UTF-8 编码 / not UTF-8 (byte {err.start})") from None
+        lower = source.lower()
+        if lower.endswith(".csv"):
+            yield from self._csv(text, source)
+        elif lower.endswith(".json") or (not lower.endswith((".jsonl", ".ndjson")) and text.lstrip().startswith("[")):
+            yield from self._json_array(text, source)
+        else:
+            yield from self._jsonl(data, text, source)
+
+    def _jsonl(self, data: bytes, text: str, source: str) -> Iterator[Received]:
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            origin = Origin(source, lineno)
+            try:
+                yield EVENT_ADAPTER.validate_json(line), origin
+                continue
+            except ValidationError as err:
+                if any(e["type"] == "json_invalid" for e in err.errors()):
+                    yield Malformed(origin, f"JSON 格式错误 / invalid JSON: {err.errors()[0]['msg']}"), origin
+                    continue
+            # Valid JSON that is not a valid event: say which field is wrong.
+            yield parse_record(json.loads(line), origin), origin
+
+    def _json_array(self, text: str, source: str) -> Iterator[Received]:
+        try:
+            raw = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as err:
+            origin = Origin(source, err.lineno)
+            yield Malformed(origin, f"JSON 格式错误 / invalid JSON: {err.msg}"), origin
+            return
+        if isinstance(raw, dict):
+            raw = [raw]
+        if not isinstance(raw, list):
+            origin = Origin(source, 1)
+            yield Malformed(origin, "应为事件数组 / expected a JSON array of events"), origin
+            return
+        for i, record in enumerate(raw, start=1):
+            origin = Origin(source, i)
+            yield parse_record(record, origin), origin
+
+    def _csv(self, text: str, source: str) -> Iterator[Received]:
+        reader = csv.DictReader(io.StringIO(text))
+        unknown = [c for c in (reader.fieldnames or []) if c not in CSV_COLUMNS]
+        if unknown:
+            raise DataError(f"{source}:1: 未知列 / unknown columns: {', '.join(unknown)}")
+        for row in reader:
+            origin = Origin(source, reader.line_num)
+            record = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+            if None in row:
+                yield Malformed(origin, "列数多于表头 / more fields than the header", _raw_id(record)), origin
+                continue
+            yield parse_record(record, origin), origin
+
+
+def read_events(paths: Iterable[str | Path]) -> tuple[list[Received], str]:
+    """Read event files (JSON Lines, JSON array or CSV) into records and the inputs' sha256."""
+    reader = EventReader()
+    records = list(reader.read_paths(paths))
+    return records, reader.digest.hexdigest()
+
+
+def read_subjects(path: str | Path) -> list[SubjectRecord]:
+    """Read a subjects file (JSON array, JSON Lines or CSV with the SubjectRecord fields)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"{p}: 无法读取对象文件 / cannot read subjects file: {err}") from None
+    try:
+        if p.suffix.lower() == ".csv":
+            rows = [{k: v for k, v in r.items() if v not in (None, "")} for r in csv.DictReader(io.StringIO(text))]
+        elif text.lstrip().startswith("["):
+            rows = json.loads(text)
+        else:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        return SUBJECTS_ADAPTER.validate_python(rows)
+    except (json.JSONDecodeError, ValidationError) as err:
+        detail = _describe(err) if isinstance(err, ValidationError) else err.msg
+        raise DataError(f"{p}: 对象文件有误 / invalid subjects file: {detail}") from None

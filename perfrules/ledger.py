@@ -1,0 +1,315 @@
+"""Check incoming events against a rulebook and aggregate the accepted ones.
+
+Every record becomes either a counted event or a rejection with a reason. Occurrences are
+aggregated per (subject, period, item, tier) so that scoring depends only on counts and
+amounts; the events themselves are kept per subject for explanations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, Optional, Union
+
+from . import model as m
+from .errors import did_you_mean, message
+from .events import Ballot, Event, Fact, Malformed, Measure, Occurrence, Origin
+from .periods import Period, local_date, parse_period, period_of
+
+REASONS: dict[str, tuple[str, str]] = {
+    "malformed": ("格式错误", "malformed record"),
+    "duplicate_id": ("重复的事件编号", "duplicate id"),
+    "unknown_subject": ("未知对象", "unknown subject"),
+    "unknown_item": ("未知项目", "unknown item"),
+    "ambiguous_item": ("条款对应多个项目", "clause matches several items"),
+    "not_assessed": ("该对象不在此项目所属考核的范围内", "subject not covered by the item's assessment"),
+    "outside_effective": ("不在规则集生效期内", "outside the rulebook's effective dates"),
+    "outside_period": ("不在本次计算的周期内", "outside the period being scored"),
+    "subject_inactive": ("该对象当时不在考", "subject not active on that date"),
+    "unknown_tier": ("该项目没有这个分档", "the item has no such tier"),
+    "amount_required": ("酌情扣分项目必须填写金额", "a discretionary item needs an amount"),
+    "amount_out_of_range": ("金额超出允许范围", "amount outside the allowed range"),
+    "amount_mismatch": ("金额与规则不符", "amount differs from the rulebook's"),
+    "unknown_metric": ("未知度量", "unknown metric"),
+    "bad_period": ("周期写法错误或与定义不符", "period malformed or of the wrong kind"),
+    "value_out_of_range": ("数值超出允许范围", "value outside the allowed range"),
+    "duplicate_measure": ("同一对象、同一周期的度量重复", "duplicate measure for subject and period"),
+    "unknown_group": ("未知评议组", "unknown ballot group"),
+    "duplicate_voter": ("同一评议人在同一周期重复投票", "voter already voted in this group and period"),
+    "ballot_subject": ("评议票评价了不属于该评议组的对象", "ballot rates a subject outside the group"),
+    "unknown_grade": ("未知评议等级", "unknown grade"),
+    "ballot_invalid": ("评议票无效：最高等级票数超过比例上限", "invalid ballot: too many top grades"),
+    "unknown_fact": ("未知事实", "unknown fact"),
+    "duplicate_fact": ("同一周期的事实重复", "duplicate fact for the period"),
+    "fact_value": ("事实的值类型不对", "fact value of the wrong type"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    event_id: Optional[str]
+    origin: Optional[Origin]
+    reason: str
+    detail: str = ""
+
+    def message(self, lang: str = "zh") -> str:
+        zh, en = REASONS[self.reason]
+        head = en if lang == "en" else zh
+        return f"{head}：{self.detail}" if self.detail and lang != "en" else (f"{head}: {self.detail}" if self.detail else head)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRef:
+    """What an explanation shows of an accepted occurrence."""
+
+    id: str
+    date: date
+    item: str
+    tier: Optional[str]
+    count: int
+    amount: Optional[Decimal]  # per occurrence, for discretionary items
+    status: str
+    staff: Optional[str]
+    evidence: Optional[str]
+    origin: Optional[Origin]
+
+
+@dataclass
+class BallotRecord:
+    id: str
+    voter: str
+    ratings: dict[str, str]
+    origin: Optional[Origin]
+    top_count: int = 0
+    limit: Optional[Decimal] = None
+
+
+@dataclass
+class Accounting:
+    received: int = 0
+    rejected: int = 0
+    overturned: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def counted(self) -> int:
+        return self.received - self.rejected
+
+
+_CLAUSE_DOC = re.compile(r"^\S+\s+")
+
+
+class Ledger:
+    """Accepted events, aggregated; the in-memory backend (a bulk backend can replace it)."""
+
+    def __init__(self, rulebook: m.Rulebook, subjects: dict[str, m.Subject], scope: Optional[Period] = None):
+        self.rulebook, self.subjects, self.scope = rulebook, subjects, scope
+        self.accounting = Accounting()
+        self.rejections: list[Rejection] = []
+        self.seen_ids: set[str] = set()
+        # (subject, period key) -> {(item, tier): [count, amount sum, overturned count]}
+        self.counts: dict[tuple[str, str], dict[tuple[str, Optional[str]], list]] = defaultdict(dict)
+        self.events: dict[str, list[EventRef]] = defaultdict(list)
+        self.measures: dict[tuple[str, str, str], tuple[Decimal, str]] = {}
+        self.ballots: dict[tuple[str, str], list[BallotRecord]] = defaultdict(list)
+        self.invalid_ballots: dict[tuple[str, str], list[BallotRecord]] = defaultdict(list)
+        self.voters: set[tuple[str, str, str]] = set()
+        self.facts: dict[tuple[str, str], tuple[Union[bool, Decimal], str]] = {}
+        self.disqualifying: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
+        self._items = {it.name: it for it in rulebook.items()}
+        self._clauses: dict[str, list[m.Item]] = defaultdict(list)
+        for it in rulebook.items():
+            if it.citation:
+                keys = {it.citation.text, _CLAUSE_DOC.sub("", it.citation.text)}
+                for k in keys:
+                    self._clauses[k.replace(" ", "")].append(it)
+        self._assessments = {a.name: a for a in rulebook.assessments}
+        self._metrics = {x.name: x for x in rulebook.metrics}
+        self._groups = {g.name: g for g in rulebook.ballots}
+        self._facts = {f.name: f for f in rulebook.facts}
+
+    # ---- intake ----
+    def add_all(self, records: Iterable[Union[Event, Malformed, tuple]]) -> None:
+        """Take events, or (event, origin) pairs as the readers give them."""
+        for r in records:
+            if isinstance(r, tuple):
+                self.add(*r)
+            else:
+                self.add(r)
+
+    def add(self, record: Union[Event, Malformed], origin: Optional[Origin] = None) -> None:
+        self.accounting.received += 1
+        if isinstance(record, Malformed):
+            return self._reject(record.id, record.origin, "malformed", record.message)
+        self.accounting.by_kind[record.kind] += 1
+        if record.id in self.seen_ids:
+            return self._reject(record.id, origin, "duplicate_id", record.id)
+        self.seen_ids.add(record.id)
+        if isinstance(record, Occurrence):
+            self._occurrence(record, origin)
+        elif isinstance(record, Measure):
+            self._measure(record, origin)
+        elif isinstance(record, Ballot):
+            self._ballot(record, origin)
+        else:
+            self._fact(record, origin)
+
+    def _reject(self, event_id: Optional[str], origin: Optional[Origin], reason: str, detail: str = "") -> None:
+        self.accounting.rejected += 1
+        self.rejections.append(Rejection(event_id, origin, reason, detail))
+
+    def _subject(self, sid: str, ev, origin) -> Optional[m.Subject]:
+        subject = self.subjects.get(sid)
+        if subject is None:
+            hint = did_you_mean(sid, self.subjects)
+            self._reject(ev.id, origin, "unknown_subject", sid + (("；" + message(*hint[0][:1], **hint[0][1])) if hint else ""))
+        return subject
+
+    def _in_scope(self, start: date, end: date, ev, origin, what: str) -> bool:
+        rb = self.rulebook
+        if start < rb.effective_from or end > rb.effective_to:
+            self._reject(ev.id, origin, "outside_effective", f"{what}（{rb.effective_from} 至 {rb.effective_to}）")
+            return False
+        if self.scope is not None and not (self.scope.start <= start and end <= self.scope.end):
+            self._reject(ev.id, origin, "outside_period", f"{what}（{self.scope.key}）")
+            return False
+        return True
+
+    def find_item(self, ref: str) -> tuple[Optional[m.Item], str]:
+        item = self._items.get(ref)
+        if item is not None:
+            return item, ""
+        matches = self._clauses.get(ref.replace(" ", "").replace("（", "(").replace("）", ")"), [])
+        if len(matches) == 1:
+            return matches[0], ""
+        if matches:
+            return None, "ambiguous"
+        return None, "unknown"
+
+    def _occurrence(self, ev: Occurrence, origin) -> None:
+        subject = self._subject(ev.subject, ev, origin)
+        if subject is None:
+            return
+        item, why = self.find_item(ev.item)
+        if item is None:
+            if why == "ambiguous":
+                names = "、".join(i.name for i in self._clauses[ev.item.replace(" ", "")])
+                return self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
+            hint = did_you_mean(ev.item, self._items)
+            return self._reject(ev.id, origin, "unknown_item", ev.item + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+        assessment = self._assessments[item.assessment]
+        if subject.category not in assessment.categories:
+            return self._reject(ev.id, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {item.assessment}")
+        day = local_date(ev.date, self.rulebook.timezone)
+        if not self._in_scope(day, day, ev, origin, str(day)):
+            return
+        if not subject.active_during(day, day):
+            return self._reject(ev.id, origin, "subject_inactive", f"{subject.id} {day}")
+        amount = item.amount_for(ev.tier)
+        if amount is None:
+            return self._reject(ev.id, origin, "unknown_tier", f"{item.name}：{ev.tier}")
+        if amount.discretionary:
+            if ev.amount is None:
+                return self._reject(ev.id, origin, "amount_required", f"{item.name}（{amount.low}–{amount.high}）")
+            if not amount.low <= ev.amount <= amount.high:
+                return self._reject(ev.id, origin, "amount_out_of_range", f"{ev.amount}，允许 {amount.low}–{amount.high}")
+        elif ev.amount is not None and ev.amount != amount.low:
+            return self._reject(ev.id, origin, "amount_mismatch", f"{ev.amount}，规则为 {amount.low}")
+        period = period_of(day, assessment.period)
+        key = (item.name, ev.tier)
+        slot = self.counts[(subject.id, period.key)].get(key)
+        if slot is None:
+            slot = self.counts[(subject.id, period.key)][key] = [0, Decimal(0), 0]
+        if ev.status == "overturned":
+            self.accounting.overturned += 1
+            slot[2] += ev.count
+        else:
+            slot[0] += ev.count
+            if amount.discretionary:
+                slot[1] += ev.amount * ev.count
+            if item.disqualify:
+                self.disqualifying[subject.id].append((day, item.name, ev.id))
+        self.events[subject.id].append(
+            EventRef(ev.id, day, item.name, ev.tier, ev.count, ev.amount, ev.status, ev.staff, ev.evidence, origin)
+        )
+
+    def _period(self, text: str, kind: m.PeriodKind, ev, origin) -> Optional[Period]:
+        p = parse_period(text)
+        if p is None or p.kind is not kind:
+            self._reject(ev.id, origin, "bad_period", f"{text}（应按{kind.zh}）")
+            return None
+        return p if self._in_scope(p.start, p.end, ev, origin, p.key) else None
+
+    def _measure(self, ev: Measure, origin) -> None:
+        metric = self._metrics.get(ev.metric)
+        if metric is None:
+            hint = did_you_mean(ev.metric, self._metrics)
+            return self._reject(ev.id, origin, "unknown_metric", ev.metric + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+        subject = self._subject(ev.subject, ev, origin)
+        if subject is None:
+            return
+        if subject.category not in metric.categories:
+            return self._reject(ev.id, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {metric.name}")
+        p = self._period(ev.period, metric.period, ev, origin)
+        if p is None:
+            return
+        if (metric.low is not None and ev.value < metric.low) or (metric.high is not None and ev.value > metric.high):
+            return self._reject(ev.id, origin, "value_out_of_range", f"{ev.value}，允许 {metric.low}–{metric.high}")
+        key = (metric.name, subject.id, p.key)
+        if key in self.measures:
+            return self._reject(ev.id, origin, "duplicate_measure", f"{metric.name} {subject.id} {p.key}（已有 {self.measures[key][1]}）")
+        self.measures[key] = (ev.value, ev.id)
+
+    def _ballot(self, ev: Ballot, origin) -> None:
+        group = self._groups.get(ev.group)
+        if group is None:
+            hint = did_you_mean(ev.group, self._groups)
+            return self._reject(ev.id, origin, "unknown_group", ev.group + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+        p = self._period(ev.period, group.period, ev, origin)
+        if p is None:
+            return
+        for sid, grade in sorted(ev.ratings.items()):
+            subject = self.subjects.get(sid)
+            if subject is None or subject.category not in group.categories:
+                return self._reject(ev.id, origin, "ballot_subject", sid)
+            if group.scheme.weight(grade) is None:
+                return self._reject(ev.id, origin, "unknown_grade", f"{sid}：{grade}")
+        voter_key = (group.name, p.key, ev.voter)
+        if voter_key in self.voters:
+            return self._reject(ev.id, origin, "duplicate_voter", ev.voter)
+        self.voters.add(voter_key)
+        record = BallotRecord(ev.id, ev.voter, dict(ev.ratings), origin)
+        if group.top_grade is not None:
+            record.top_count = sum(1 for g in ev.ratings.values() if g == group.top_grade)
+            record.limit = group.top_limit * len(ev.ratings)
+            if record.top_count > record.limit:
+                self.invalid_ballots[(group.name, p.key)].append(record)
+                return self._reject(
+                    ev.id, origin, "ballot_invalid",
+                    f"{ev.voter}：{group.top_grade} {record.top_count} 票，超过所评 {len(ev.ratings)} 个对象的 {group.top_limit * 100:f}%",
+                )
+        self.ballots[(group.name, p.key)].append(record)
+
+    def _fact(self, ev: Fact, origin) -> None:
+        fact = self._facts.get(ev.name)
+        if fact is None:
+            hint = did_you_mean(ev.name, self._facts)
+            return self._reject(ev.id, origin, "unknown_fact", ev.name + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+        p = self._period(ev.period, fact.period, ev, origin)
+        if p is None:
+            return
+        if not isinstance(ev.value, bool):
+            return self._reject(ev.id, origin, "fact_value", f"{ev.name} 应为 true/false")
+        if (fact.name, p.key) in self.facts:
+            return self._reject(ev.id, origin, "duplicate_fact", f"{fact.name} {p.key}")
+        self.facts[(fact.name, p.key)] = (ev.value, ev.id)
+
+    # ---- queries used by the evaluator and explanations ----
+    def fired(self, subject: str, period: Period) -> dict[tuple[str, Optional[str]], list]:
+        return self.counts.get((subject, period.key), {})
+
+    def events_of(self, subject: str, item: str, period: Period) -> list[EventRef]:
+        return [e for e in self.events.get(subject, ()) if e.item == item and period.start <= e.date <= period.end]

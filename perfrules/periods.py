@@ -1,0 +1,94 @@
+"""Calendar periods (month, quarter, half-year, year): keys like 2022-03, 2022-Q3, 2022-H1, 2022."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Iterator, Optional
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from .model import PeriodKind
+
+_KEY = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One calendar period: its first month and its kind."""
+
+    year: int
+    month: int  # first month of the period
+    kind: PeriodKind
+
+    @property
+    def start(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def end(self) -> date:
+        return self.start + relativedelta(months=self.kind.value, days=-1)
+
+    @property
+    def key(self) -> str:
+        if self.kind is PeriodKind.YEAR:
+            return f"{self.year}"
+        if self.kind is PeriodKind.HALF:
+            return f"{self.year}-H{(self.month - 1) // 6 + 1}"
+        if self.kind is PeriodKind.QUARTER:
+            return f"{self.year}-Q{(self.month - 1) // 3 + 1}"
+        return f"{self.year}-{self.month:02d}"
+
+    def __str__(self) -> str:
+        return self.key
+
+    def contains(self, other: "Period") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def subperiods(self, kind: PeriodKind) -> list["Period"]:
+        return [Period(self.year, mo, kind) for mo in range(self.month, self.month + self.kind.value, kind.value)]
+
+
+def parse_period(text: str) -> Optional[Period]:
+    """``2022`` / ``2022-H1`` / ``2022-Q3`` / ``2022-03``; None if malformed."""
+    match = _KEY.match(text.strip())
+    if not match:
+        return None
+    year, month, quarter, half = match.groups()
+    y = int(year)
+    if month:
+        mo = int(month)
+        return Period(y, mo, PeriodKind.MONTH) if 1 <= mo <= 12 else None
+    if quarter:
+        return Period(y, (int(quarter) - 1) * 3 + 1, PeriodKind.QUARTER)
+    if half:
+        return Period(y, (int(half) - 1) * 6 + 1, PeriodKind.HALF)
+    return Period(y, 1, PeriodKind.YEAR)
+
+
+@cache
+def period_of(day: date, kind: PeriodKind) -> Period:
+    """The period of ``kind`` containing ``day``."""
+    first = (day.month - 1) // kind.value * kind.value + 1
+    return Period(day.year, first, kind)
+
+
+def periods_between(start: date, end: date, kind: PeriodKind) -> Iterator[Period]:
+    """Every period of ``kind`` that overlaps [start, end]."""
+    p = period_of(start, kind)
+    while p.start <= end:
+        yield p
+        nxt = p.start + relativedelta(months=kind.value)
+        p = Period(nxt.year, nxt.month, kind)
+
+
+def local_date(value: date | datetime, tz: str) -> date:
+    """The calendar date of an event in the rulebook's time zone (naive datetimes are taken as local)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(ZoneInfo(tz))
+        return value.date()
+    return value
