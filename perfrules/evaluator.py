@@ -9,6 +9,7 @@ from typing import Optional
 
 from . import model as m
 from .ledger import Ledger
+from .numbers import fmt
 from .periods import Period, periods_between
 
 # Exact decimal arithmetic: additions and multiplications of the amounts a regulation uses are
@@ -20,16 +21,6 @@ CONTEXT = decimal.Context(
 )
 ZERO = Decimal(0)
 OPS = {"+": "+", "-": "−", "*": "×", "/": "÷"}
-
-
-def fmt(value: Optional[Decimal]) -> str:
-    """A decimal as plain text, without exponent and without trailing zeros after the point."""
-    if value is None:
-        return "—"
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 @dataclass(slots=True, eq=False)
@@ -471,6 +462,7 @@ class Evaluator:
             for v in present:
                 place_of[v] = seen + 1
                 seen += sum(1 for x, _ in raw.values() if x == v)
+        ranked = sum(1 for v, _ in raw.values() if v is not None)
         first = None
         if present:
             leaders = [sid for sid, (v, _) in raw.items() if v == present[0]]
@@ -478,7 +470,7 @@ class Evaluator:
         table = {}
         for sid, (v, node) in raw.items():
             tied = [o for o, (x, _) in raw.items() if x is not None and x == v and o != sid]
-            table[sid] = (v, place_of.get(v) if v is not None else None, tied, first, len(present), node)
+            table[sid] = (v, place_of.get(v) if v is not None else None, tied, first, ranked, node)
         return table
 
     # ---- banding ----

@@ -7,7 +7,8 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from .evaluator import Node, fmt
+from .evaluator import Node
+from .numbers import fmt
 from .ledger import Ledger
 
 _CONFIG = ConfigDict(frozen=True)
@@ -95,7 +96,7 @@ class SubjectResult(BaseModel):
 
     @field_serializer("score", "exact_score")
     def _score(self, v):
-        return _dec(v)
+        return format(v, "f")  # keeps the published digits: 89.480, as a notice prints it
 
 
 class Statistics(BaseModel):
@@ -112,7 +113,7 @@ class Statistics(BaseModel):
 
     @field_serializer("highest", "lowest", "mean", "spread")
     def _d(self, v):
-        return _dec(v)
+        return None if v is None else format(v, "f")
 
 
 class BandingResult(BaseModel):

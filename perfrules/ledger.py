@@ -17,6 +17,8 @@ from typing import Iterable, Optional, Union
 from . import model as m
 from .errors import did_you_mean, message
 from .events import Ballot, Event, Fact, Malformed, Measure, Occurrence, Origin
+from .numbers import fmt
+from .parser import fold
 from .periods import Period, local_date, parse_period, period_of
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -102,6 +104,11 @@ class Accounting:
 _CLAUSE_DOC = re.compile(r"^\S+\s+")
 
 
+def _clause_key(text: str) -> str:
+    """Clauses match whatever their width or spacing: 附件1（一）1 == 附件1 (一)1."""
+    return "".join(fold(text).split())
+
+
 class Ledger:
     """Accepted events, aggregated; the in-memory backend (a bulk backend can replace it)."""
 
@@ -125,7 +132,7 @@ class Ledger:
             if it.citation:
                 keys = {it.citation.text, _CLAUSE_DOC.sub("", it.citation.text)}
                 for k in keys:
-                    self._clauses[k.replace(" ", "")].append(it)
+                    self._clauses[_clause_key(k)].append(it)
         self._assessments = {a.name: a for a in rulebook.assessments}
         self._metrics = {x.name: x for x in rulebook.metrics}
         self._groups = {g.name: g for g in rulebook.ballots}
@@ -182,7 +189,7 @@ class Ledger:
         item = self._items.get(ref)
         if item is not None:
             return item, ""
-        matches = self._clauses.get(ref.replace(" ", "").replace("（", "(").replace("）", ")"), [])
+        matches = self._clauses.get(_clause_key(ref), [])
         if len(matches) == 1:
             return matches[0], ""
         if matches:
@@ -196,7 +203,7 @@ class Ledger:
         item, why = self.find_item(ev.item)
         if item is None:
             if why == "ambiguous":
-                names = "、".join(i.name for i in self._clauses[ev.item.replace(" ", "")])
+                names = "、".join(i.name for i in self._clauses[_clause_key(ev.item)])
                 return self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
             hint = did_you_mean(ev.item, self._items)
             return self._reject(ev.id, origin, "unknown_item", ev.item + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
@@ -289,7 +296,7 @@ class Ledger:
                 self.invalid_ballots[(group.name, p.key)].append(record)
                 return self._reject(
                     ev.id, origin, "ballot_invalid",
-                    f"{ev.voter}：{group.top_grade} {record.top_count} 票，超过所评 {len(ev.ratings)} 个对象的 {group.top_limit * 100:f}%",
+                    f"{ev.voter}：{group.top_grade} {record.top_count} 票，超过所评 {len(ev.ratings)} 个对象的 {fmt(group.top_limit * 100)}%",
                 )
         self.ballots[(group.name, p.key)].append(record)
 

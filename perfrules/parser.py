@@ -176,8 +176,8 @@ class _ToStatements(Transformer):
         return ("label", self.line[t.column : t.end_column - 2], self.tok_span(t))  # text of the source, not the folded copy
 
     def citation(self, children):
-        t = children[0]
-        return ("citation", m.Citation(t.value[1:-1].strip(), self.tok_span(t)), self.tok_span(t))
+        t = children[0]  # the text as typed (full-width punctuation kept); matching folds it
+        return ("citation", m.Citation(self.line[t.column : t.end_column - 2].strip(), self.tok_span(t)), self.tok_span(t))
 
     def tail(self, children):
         return ("tail", list(children), None)
