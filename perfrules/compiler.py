@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import model as m
 from .errors import Diagnostic, DiagnosticSink, RulebookError, Span, did_you_mean
+from .numbers import fmt
 from .parser import Statement, parse_rulebook
 
 HEADER = {"title": "标题", "source": "来源", "jurisdiction": "辖区", "effective": "生效", "timezone": "时区", "rounding_mode": "舍入方式"}
@@ -95,6 +96,15 @@ class Compiler:
         banding: Optional[_Banding] = None
         for st in statements:
             k = st.kind
+            if k == "broken":  # a line with a syntax error: open its block quietly, already reported
+                opens = st.fields["opens"]
+                if opens == "assessment":
+                    assessment, section, banding = _Assessment(st), None, None
+                elif opens == "section" and assessment is not None:
+                    section = []
+                elif opens == "banding":
+                    assessment, section, banding = None, None, _Banding(st)
+                continue
             if k in HEADER:
                 self._unique(self.header, k, st, lambda: ("dup.header", {"stmt": HEADER[k]}))
                 assessment, section, banding = None, None, None
@@ -197,6 +207,14 @@ class Compiler:
             return ()
         return tuple(n.text for n in opts["assumptions"][0] if self.known(n, self.decls["assumption"], "假设"))
 
+    def period(self, opts: dict, default: m.PeriodKind) -> m.PeriodKind:
+        value = opts.get("period", (default, None))[0]
+        if isinstance(value, m.Name):
+            words = ["月", "季", "半年", "年", "月度", "季度", "半年度", "年度"]
+            self.err(value.span, "unknown.name", did_you_mean(value.text, words), what="周期", name=value.text)
+            return default
+        return value
+
     def positive(self, value: Decimal, span: Span, what: str) -> None:
         if value <= 0:
             self.err(span, "value.positive", what=what)
@@ -238,7 +256,10 @@ class Compiler:
         self.schemes = {s.name: s for s in schemes}
         ballots = tuple(self.ballot(st) for st in self.decls["ballot"].values())
         self.ballots = {b.name: b for b in ballots}
-        self.periods = {name: _opts(a.st, DiagnosticSink()).get("period", (m.PeriodKind.MONTH, None))[0] for name, a in self.assessments.items()}
+        self.periods = {}  # each assessment's period kind, for resolving formulas that refer to another
+        for name, a in self.assessments.items():
+            value = _opts(a.st, DiagnosticSink()).get("period", (m.PeriodKind.MONTH, None))[0]
+            self.periods[name] = value if isinstance(value, m.PeriodKind) else m.PeriodKind.MONTH
         self.categories_by_assessment: dict[str, tuple[str, ...]] = {}
         assessments = tuple(self.assessment(a) for a in self.assessments.values())
         self.built = {a.name: a for a in assessments}
@@ -287,13 +308,13 @@ class Compiler:
             low, high = opts["range"][0]
             if low > high:
                 self.err(opts["range"][1], "value.range", low=low, high=high)
-        period = opts.get("period", (m.PeriodKind.YEAR, None))[0]
+        period = self.period(opts, m.PeriodKind.YEAR)
         cats = self.categories_of(opts.get("subjects"), tuple(self.decls["category"]))
         return m.Metric(_name(st).text, low, high, period, cats, st.get("citation"), st.get("label"), self.assumption_ids(opts), st.span)
 
     def fact(self, st: Statement) -> m.Fact:
         opts = _opts(st, self.sink)
-        period = opts.get("period", (m.PeriodKind.YEAR, None))[0]
+        period = self.period(opts, m.PeriodKind.YEAR)
         return m.Fact(_name(st).text, period, st.get("citation"), st.get("label"), self.assumption_ids(opts), st.span)
 
     def grades(self, st: Statement) -> m.GradeScheme:
@@ -324,7 +345,7 @@ class Compiler:
             if not 0 <= share <= 1:
                 self.err(span, "value.percent")
             top_grade, top_limit = gname.text, share
-        period = opts.get("period", (m.PeriodKind.YEAR, None))[0]
+        period = self.period(opts, m.PeriodKind.YEAR)
         cats = self.categories_of(opts.get("subjects"), tuple(self.decls["category"]))
         return m.BallotGroup(name.text, scheme, top_grade, top_limit, period, cats, st.get("citation"), st.get("label"), self.assumption_ids(opts), st.span)
 
@@ -333,7 +354,7 @@ class Compiler:
         st = a.st
         name = _name(st)
         opts = _opts(st, self.sink)
-        period = opts.get("period", (m.PeriodKind.MONTH, None))[0]
+        period = self.period(opts, m.PeriodKind.MONTH)
         cats = self.categories_of(opts.get("subjects"), tuple(self.decls["category"]))
         self.categories_by_assessment[name.text] = cats
         sections = tuple(self.section(name.text, sst, items) for sst, items in a.sections)
@@ -503,7 +524,7 @@ class Compiler:
         elif not rest_seen:
             self.err(name.span, "banding.no_rest", name=name.text)
         if total_quota > 1:
-            self.err(name.span, "banding.quota_sum", total=f"{total_quota * 100:f}%")
+            self.err(name.span, "banding.quota_sum", total=f"{fmt(total_quota * 100)}%")
         moves = []
         for mst in b.moves:
             f, t = _name(mst, 0), _name(mst, 1)

@@ -109,10 +109,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Chinese words that messages take as fields, and their English.
+WORDS_EN = {
+    "类别": "category", "对象": "subject", "度量": "metric", "事实": "fact", "评议等级": "grade scheme", "评议": "ballot group",
+    "考核": "assessment", "等次": "banding", "假设": "assumption", "项目": "item", "节": "section", "分项": "component",
+    "档": "band", "名称": "name", "周期": "period", "等级": "grade", "考核或度量": "assessment or metric", "金额": "the amount",
+    "满分": "the maximum", "上限": "a cap", "每名": "the step", "舍入位数": "the rounding digits", "排名递减": "rank_decay",
+    "满分、每名": "max and step", "月": "month", "季": "quarter", "半年": "half-year", "年": "year",
+}
+
+
+def _localize(key: str, value: object, lang: str) -> object:
+    if key == "expected" and isinstance(value, tuple):
+        from .parser import terminal_names  # the parser knows how each terminal reads
+
+        names = terminal_names(lang)
+        shown = sorted({names.get(t, t) for t in value})
+        return ("、" if lang == "zh" else ", ").join(shown[:8])
+    if key == "found" and isinstance(value, tuple):
+        from .parser import terminal_names
+
+        shown = terminal_names(lang).get(value[0], value[0])
+        return f"{shown}「{value[1]}」" if len(value) > 1 and lang == "zh" else (f"{shown} '{value[1]}'" if len(value) > 1 else shown)
+    if lang == "en" and key in ("what", "opt", "inner", "outer") and isinstance(value, str) and value in WORDS_EN:
+        return WORDS_EN[value]
+    return value
+
+
 def message(code: str, lang: str | None = None, **fields: object) -> str:
+    lang = lang or default_lang()
     zh, en = MESSAGES[code]
-    template = en if (lang or default_lang()) == "en" else zh
-    return template.format(**fields)
+    template = en if lang == "en" else zh
+    return template.format(**{k: _localize(k, v, lang) for k, v in fields.items()})
 
 
 @dataclass(frozen=True)

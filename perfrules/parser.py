@@ -109,15 +109,26 @@ def lark_parser() -> Lark:
 
 
 @cache
-def terminal_names() -> dict[str, str]:
-    """Terminal -> how to show it in an error message (its Chinese surface, or a description)."""
+def terminal_names(lang: str = "zh") -> dict[str, str]:
+    """Terminal -> how to show it in an error message (its keyword surface, or a description)."""
+    if lang == "en":
+        names = {kw.terminal: "'" + kw.en[0] + "'" for kw in keywords()}
+        names.update(
+            NAME="a name", QNAME="a name", STRING="quoted text", CITATION="a citation 【…】", DATE="a date", PERCENT="a percentage",
+            NUMBER="a number", ADD_OP="+ or -", MUL_OP="× or ÷", CMP="a comparison", _EQ="'='", _SEP="a separator '、' or ','",
+            _LPAR="'('", _RPAR="')'", VERB="an amount (deduct 0.5 per occurrence)", **{"$END": "end of line"},
+        )
+        return names
     names = {kw.terminal: "「" + kw.zh[0] + "」" for kw in keywords()}
     names.update(
         NAME="名称", QNAME="名称", STRING="带引号的文字", CITATION="条款引用【…】", DATE="日期", PERCENT="百分比",
         NUMBER="数字", ADD_OP="+ 或 -", MUL_OP="× 或 ÷", CMP="比较符号", _EQ="「=」", _SEP="分隔符「、」或「，」",
-        _LPAR="「(」", _RPAR="「)」", VERB="扣分/加分写法（如 每次扣 0.5 分）", _END="行尾", **{"$END": "行尾"},
+        _LPAR="「(」", _RPAR="「)」", VERB="扣分/加分写法（如 每次扣 0.5 分）", **{"$END": "行尾"},
     )
     return names
+
+
+PERIOD_WORDS = {"月度": m.PeriodKind.MONTH, "季度": m.PeriodKind.QUARTER, "半年度": m.PeriodKind.HALF, "年度": m.PeriodKind.YEAR}
 
 
 @dataclass(frozen=True)
@@ -189,7 +200,10 @@ class _ToStatements(Transformer):
         return children[0].type
 
     def period_kind(self, children):
-        return {"PK_MONTH": m.PeriodKind.MONTH, "PK_QUARTER": m.PeriodKind.QUARTER, "PK_HALF": m.PeriodKind.HALF, "PK_YEAR": m.PeriodKind.YEAR}[children[0].type]
+        c = children[0]
+        if isinstance(c, m.Name):  # 月度/季度/半年度/年度, or a misspelling the compiler reports
+            return PERIOD_WORDS.get(c.text, c)
+        return {"PK_MONTH": m.PeriodKind.MONTH, "PK_QUARTER": m.PeriodKind.QUARTER, "PK_HALF": m.PeriodKind.HALF, "PK_YEAR": m.PeriodKind.YEAR}[c.type]
 
     def unit(self, children):
         return next(k.zh[0] for k in keywords() if k.terminal == children[0].type)
@@ -381,37 +395,51 @@ def _glued_keyword(name: str) -> Optional[str]:
     return max(found, key=len) if found else None
 
 
+def _tokens(line: str) -> list[Token]:
+    """The tokens of a line, as far as it lexes (for error messages)."""
+    out: list[Token] = []
+    try:
+        for t in lark_parser().lex(fold(line)):
+            out.append(t)
+    except lark.exceptions.LarkError:
+        pass
+    return out
+
+
 def _syntax_diagnostic(err: lark.exceptions.LarkError, file: str, lineno: int, line: str) -> Diagnostic:
-    names = terminal_names()
     if isinstance(err, lark.exceptions.UnexpectedCharacters):
         col = err.column
         span = Span(file, lineno, col, lineno, col + 1)
         ch = line[col - 1] if col - 1 < len(line) else ""
-        if ch.isdigit():
-            prev = re.search(r"([\u3400-\u9fff]+)$", line[: col - 1])
-            if prev:
-                digits = re.match(r"\d+", line[col - 1 :]).group(0)
-                return Diagnostic.make(span, "syntax.digit_in_name", name=prev.group(1), digits=digits)
         return Diagnostic.make(span, "syntax.unexpected_char", char=ch)
     if isinstance(err, lark.exceptions.UnexpectedToken):
         tok = err.token
-        expected = sorted({names.get(t, t) for t in err.expected if not t.startswith("__")})
-        hint = [("syntax.expected", {"expected": "、".join(expected[:8])})] if expected else []
+        expected = tuple(sorted(t for t in err.expected if not t.startswith("__")))
+        hint = [("syntax.expected", {"expected": expected})] if expected else []
         if tok.type == "$END":
             end = len(line.rstrip()) + 1
             return Diagnostic.make(Span(file, lineno, end, lineno, end + 1), "syntax.unexpected_end", hint)
         span = Span(file, lineno, tok.column, lineno, tok.end_column)
-        if tok.type == "NAME":
-            glued = _glued_keyword(tok.value)
+        # The culprit is often the token before: a name glued to a keyword (工作纪律满分) or to digits (附件1).
+        before = [t for t in _tokens(line) if t.end_pos <= tok.start_pos]
+        for t in ([tok] if tok.type == "NAME" else []) + (before[-1:] if before else []):
+            if t.type != "NAME":
+                continue
+            tspan = Span(file, lineno, t.column, lineno, t.end_column)
+            glued = _glued_keyword(t.value)
             if glued:
-                return Diagnostic.make(span, "syntax.glued_keyword", name=tok.value, keyword=glued)
+                return Diagnostic.make(tspan, "syntax.glued_keyword", name=t.value, keyword=glued)
+            if t is not tok and t.end_pos == tok.start_pos and tok.type == "NUMBER":
+                return Diagnostic.make(Span(file, lineno, t.column, lineno, tok.end_column), "syntax.digit_in_name", name=t.value, digits=tok.value)
         if tok.type in keyword_lookup().values() and "NAME" in err.expected:
             return Diagnostic.make(span, "syntax.keyword_as_name", name=tok.value)
-        shown = names.get(tok.type, tok.type)
-        if tok.type in ("NAME", "NUMBER", "STRING", "PERCENT", "DATE"):
-            shown = f"{shown}「{tok.value}」"
-        return Diagnostic.make(span, "syntax.unexpected_token", hint, found=shown)
+        found = (tok.type, tok.value) if tok.type in ("NAME", "NUMBER", "STRING", "PERCENT", "DATE") else (tok.type,)
+        return Diagnostic.make(span, "syntax.unexpected_token", hint, found=found)
     return Diagnostic.make(Span(file, lineno, 1, lineno, 2), "syntax.unexpected_end")
+
+
+# A line that does not parse still opens its block, so its children are not reported again.
+_BLOCK_OPENERS = {"KW_ASSESSMENT": "assessment", "KW_SECTION": "section", "KW_BANDING": "banding"}
 
 
 def iter_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -431,6 +459,9 @@ def parse_rulebook(text: str, file: str = "<string>") -> tuple[list[Statement], 
             tree = parser.parse(folded)
         except lark.exceptions.LarkError as err:
             errors.append(_syntax_diagnostic(err, file, lineno, line))
+            first = _tokens(line)[:1]
+            if first and first[0].type in _BLOCK_OPENERS:
+                statements.append(Statement("broken", Span(file, lineno, 1, lineno, len(line) + 1), {"opens": _BLOCK_OPENERS[first[0].type]}))
             continue
         statements.append(_ToStatements(file, lineno, line).transform(tree))
     return statements, errors

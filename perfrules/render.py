@@ -55,7 +55,7 @@ def describe(line: Line) -> str:
     d = line.detail
     k = line.kind
     if k == "total":
-        head = f"{line.name}：{fmt(line.amount)}{_cite(line)}"
+        head = f"{line.name}：{line.amount:f}{_cite(line)}"
         if d.get("formula"):
             head += f"  {d['formula']}"
         return head + _assume(line)
@@ -251,7 +251,7 @@ def _markdown(expl: Explanation) -> str:
     s = expl.subject
     out = [
         f"# {s.name}（{s.subject}）· {expl.assessment_label or expl.assessment} · {expl.period}", "",
-        f"- 得分：**{fmt(s.score)}**（精确值 {fmt(s.exact_score)}）", f"- 名次：第 {s.rank} 名",
+        f"- 得分：**{s.score:f}**（精确值 {fmt(s.exact_score)}）", f"- 名次：第 {s.rank} 名",
     ]
     if s.band:
         out.append(f"- 等次：**{s.band}**")
