@@ -50,7 +50,7 @@ class Score:
     period: Period
     exact: Decimal
     published: Decimal
-    node: Node
+    node: Optional[Node]  # built only when an explanation is asked for
     vetoed: bool
 
 
@@ -85,11 +85,19 @@ class Evaluator:
 
     def __init__(self, rulebook: m.Rulebook, subjects: list[m.Subject], ledger: Ledger):
         self.rulebook, self.subjects, self.ledger = rulebook, subjects, ledger
-        self._scores: dict[tuple[str, str, str], Score] = {}
-        self._components: dict[tuple[str, str, str, str], tuple[Optional[Decimal], Node]] = {}
+        self._scores: dict[tuple, Score] = {}
+        self._components: dict[tuple, tuple[Optional[Decimal], Optional[Node]]] = {}
         self._ranks: dict[tuple[str, str, int], dict[str, tuple]] = {}
-        self._sections: dict[tuple[str, str, str, str], tuple[Decimal, Node]] = {}
+        self._sections: dict[tuple, tuple[Decimal, Optional[Node]]] = {}
         self._populations: dict[tuple[str, str], list[m.Subject]] = {}
+        self._untouched_sections: dict[tuple[str, str], tuple[Decimal, Node]] = {}
+        self._section_items = {(a.name, sec.name): {it.name for it in sec.items} for a in rulebook.assessments for sec in a.sections}
+        self._vetoes = {a.name: [it for sec in a.sections for it in sec.items if it.veto] for a in rulebook.assessments}
+        self._item_groups = {it.name: [(None, it.amount)] + [(t.name, t.amount) for t in it.tiers] for it in rulebook.items()}
+        self._component_by_name = {(a.name, c.name): c for a in rulebook.assessments for c in a.components}
+        self._metrics = {x.name: x for x in rulebook.metrics}
+        self._groups = {g.name: g for g in rulebook.ballots}
+        self._tallies: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
         self.warnings: list[Warning] = []
         self._warned: set[Warning] = set()
         self._top_level = {
@@ -117,59 +125,69 @@ class Evaluator:
         return self._populations[key]
 
     # ---- scores ----
-    def score(self, a: m.Assessment, period: Period, subject: m.Subject) -> Score:
-        key = (a.name, period.key, subject.id)
+    # Every function below computes the numbers; with ``x`` (explain) it also builds the nodes that
+    # say how. One code path, so an explanation can never disagree with the score it explains.
+    def score(self, a: m.Assessment, period: Period, subject: m.Subject, explain: bool = False) -> Score:
+        key = (a.name, period.key, subject.id, explain)
         cached = self._scores.get(key)
         if cached is None:
             with decimal.localcontext(CONTEXT):
-                cached = self._scores[key] = self._score(a, period, subject)
+                cached = self._scores[key] = self._score(a, period, subject, explain)
         return cached
 
-    def _score(self, a: m.Assessment, period: Period, s: m.Subject) -> Score:
+    def _score(self, a: m.Assessment, period: Period, s: m.Subject, x: bool) -> Score:
         lines: list[Node] = []
         inputs: list[Node] = []
         detail: dict = {"period": period.key}
         if a.total is not None:
-            value, text, parts = self.expr(a.total, a, period, s)
+            value, text, parts = self.expr(a.total, a, period, s, x)
             value = ZERO if value is None else value
-            detail["formula"] = a.total_formula
-            detail["computation"] = f"{text} = {fmt(value)}"
-            if parts is not None:
-                lines.extend(parts)
-            else:
-                inputs.extend(self._provenance(a.total, a, period, s))
-                lines.append(Node("formula", a.total_formula or "总分", value))
+            if x:
+                detail["formula"] = a.total_formula
+                detail["computation"] = f"{text} = {fmt(value)}"
+                if parts is not None:
+                    lines.extend(parts)
+                else:
+                    inputs.extend(self._provenance(a.total, a, period, s))
+                    lines.append(Node("formula", a.total_formula or "总分", value))
         else:
             value = ZERO
             if a.base is not None:
-                lines.append(Node("base", "基础分", a.base))
                 value += a.base
+                if x:
+                    lines.append(Node("base", "基础分", a.base))
             for sec in a.sections:
-                sv, node = self.section(a, sec, period, s)
-                lines.append(node)
+                sv, node = self.section(a, sec, period, s, x)
                 value += sv
+                if x:
+                    lines.append(node)
             for c in self._top_level[a.name]:
-                cv, node = self.component(a, c, period, s)
-                lines.append(node)
+                cv, node = self.component(a, c, period, s, x)
                 value += cv if cv is not None else ZERO
+                if x:
+                    lines.append(node)
         if a.total_cap is not None and value > a.total_cap:
-            lines.append(Node("cap", "总分上限", a.total_cap - value, detail={"limit": fmt(a.total_cap), "absorbed": fmt(value - a.total_cap)}))
+            if x:
+                lines.append(Node("cap", "总分上限", a.total_cap - value, detail={"limit": fmt(a.total_cap), "absorbed": fmt(value - a.total_cap)}))
             value = a.total_cap
         if a.total_floor is not None and value < a.total_floor:
-            lines.append(Node("floor", "总分下限", a.total_floor - value, detail={"limit": fmt(a.total_floor), "absorbed": fmt(a.total_floor - value)}))
+            if x:
+                lines.append(Node("floor", "总分下限", a.total_floor - value, detail={"limit": fmt(a.total_floor), "absorbed": fmt(a.total_floor - value)}))
             value = a.total_floor
-        vetoes = [it for sec in a.sections for it in sec.items if it.veto and self._fired(s, period, it)]
+        vetoes = [it for it in self._vetoes[a.name] if self._fired(s, period, it)]
         if vetoes:
-            lines.append(Node("veto", "一票否决", -value, citation=_cite(vetoes[0]), detail={"items": [it.name for it in vetoes]}))
+            if x:
+                lines.append(Node("veto", "一票否决", -value, citation=_cite(vetoes[0]), detail={"items": [it.name for it in vetoes]}))
             value = ZERO
-        exact = value
-        published = value
+        exact = published = value
         if a.rounding is not None:
             published = value.quantize(Decimal(1).scaleb(-a.rounding.digits), rounding=a.rounding.mode)
-            if published != value:
+            if x and published != value:
                 lines.append(Node("rounding", "舍入", published - value, detail={"digits": a.rounding.digits, "mode": m.MODE_ZH.get(a.rounding.mode, a.rounding.mode), "exact": fmt(value)}))
-        detail["exact"] = fmt(exact)
-        node = Node("total", a.label or a.name, published, _cite(a), None, detail, lines, inputs, a.assumptions)
+        node = None
+        if x:
+            detail["exact"] = fmt(exact)
+            node = Node("total", a.label or a.name, published, _cite(a), None, detail, lines, inputs, a.assumptions)
         return Score(s, a, period, exact, published, node, bool(vetoes))
 
     def _fired(self, s: m.Subject, period: Period, item: m.Item) -> bool:
@@ -177,53 +195,82 @@ class Evaluator:
         return any(v[0] > 0 for (name, _), v in fired.items() if name == item.name)
 
     # ---- sections and items ----
-    def section(self, a: m.Assessment, sec: m.Section, period: Period, s: m.Subject) -> tuple[Decimal, Node]:
-        key = (a.name, period.key, s.id, sec.name)
+    def section(self, a: m.Assessment, sec: m.Section, period: Period, s: m.Subject, x: bool) -> tuple[Decimal, Optional[Node]]:
+        key = (a.name, period.key, s.id, sec.name, x)
         hit = self._sections.get(key)
         if hit is not None:
             return hit
         fired = self.ledger.fired(s.id, period)
+        names = {name for name, _ in fired} if fired else ()
+        if not names or self._section_items[(a.name, sec.name)].isdisjoint(names):
+            return self._untouched(a, sec)
         lines: list[Node] = []
         start = sec.max if sec.max is not None else ZERO
-        if sec.max is not None:
+        if x and sec.max is not None:
             lines.append(Node("max", "满分", sec.max))
         deductions = bonuses = ZERO
         for it in sec.items:
-            node = self.item(it, fired, period, s)
-            if node is None:
+            if it.name not in names:
                 continue
-            lines.append(node)
+            got = self.item(it, fired, period, s, x)
+            if got is None:
+                continue
+            amount, node = got
+            if x:
+                lines.append(node)
             if it.amount.sign < 0:
-                deductions -= node.amount
+                deductions += amount
             else:
-                bonuses += node.amount
+                bonuses += amount
         value = start - deductions + bonuses
         if sec.deduction_cap is not None and deductions > sec.deduction_cap:
             absorbed = deductions - sec.deduction_cap
-            lines.append(Node("cap", "扣分上限", absorbed, detail={"limit": fmt(sec.deduction_cap), "absorbed": fmt(absorbed)}))
+            if x:
+                lines.append(Node("cap", "扣分上限", absorbed, detail={"limit": fmt(sec.deduction_cap), "absorbed": fmt(absorbed)}))
             value += absorbed
         if sec.bonus_cap is not None and bonuses > sec.bonus_cap:
             absorbed = bonuses - sec.bonus_cap
-            lines.append(Node("cap", "加分上限", -absorbed, detail={"limit": fmt(sec.bonus_cap), "absorbed": fmt(absorbed)}))
+            if x:
+                lines.append(Node("cap", "加分上限", -absorbed, detail={"limit": fmt(sec.bonus_cap), "absorbed": fmt(absorbed)}))
             value -= absorbed
         if sec.max is not None and value > sec.max:
-            lines.append(Node("cap", "满分封顶", sec.max - value, detail={"limit": fmt(sec.max), "absorbed": fmt(value - sec.max)}))
+            if x:
+                lines.append(Node("cap", "满分封顶", sec.max - value, detail={"limit": fmt(sec.max), "absorbed": fmt(value - sec.max)}))
             value = sec.max
         if sec.floor is not None and value < sec.floor:
-            lines.append(Node("floor", "下限", sec.floor - value, detail={"limit": fmt(sec.floor), "absorbed": fmt(sec.floor - value)}))
+            if x:
+                lines.append(Node("floor", "下限", sec.floor - value, detail={"limit": fmt(sec.floor), "absorbed": fmt(sec.floor - value)}))
             value = sec.floor
-        detail = {"max": fmt(sec.max) if sec.max is not None else None, "floor": fmt(sec.floor) if sec.floor is not None else None,
-                  "deducted": fmt(deductions), "added": fmt(bonuses)}
-        node = Node("section", sec.name, value, _cite(sec), sec.label, detail, lines, [], sec.assumptions)
+        node = None
+        if x:
+            detail = {"max": fmt(sec.max) if sec.max is not None else None, "floor": fmt(sec.floor) if sec.floor is not None else None,
+                      "deducted": fmt(deductions), "added": fmt(bonuses)}
+            node = Node("section", sec.name, value, _cite(sec), sec.label, detail, lines, [], sec.assumptions)
         self._sections[key] = (value, node)
         return value, node
 
-    def item(self, it: m.Item, fired: dict, period: Period, s: m.Subject) -> Optional[Node]:
-        groups = [(None, it.amount)] + [(t.name, t.amount) for t in it.tiers]
+    def _untouched(self, a: m.Assessment, sec: m.Section) -> tuple[Decimal, Node]:
+        """A section no occurrence touched: the same value and node for every subject and period."""
+        key = (a.name, sec.name)
+        hit = self._untouched_sections.get(key)
+        if hit is None:
+            start = sec.max if sec.max is not None else ZERO
+            value = start if sec.floor is None else max(start, sec.floor)
+            lines = [Node("max", "满分", sec.max)] if sec.max is not None else []
+            if value != start:
+                lines.append(Node("floor", "下限", value - start, detail={"limit": fmt(sec.floor), "absorbed": fmt(value - start)}))
+            detail = {"max": fmt(sec.max) if sec.max is not None else None, "floor": fmt(sec.floor) if sec.floor is not None else None,
+                      "deducted": "0", "added": "0"}
+            hit = self._untouched_sections[key] = (value, Node("section", sec.name, value, _cite(sec), sec.label, detail, lines, [], sec.assumptions))
+        return hit
+
+    def item(self, it: m.Item, fired: dict, period: Period, s: m.Subject, x: bool) -> Optional[tuple[Decimal, Optional[Node]]]:
+        """The item's unsigned total in the period (after its cap) and, with ``x``, its node; None if it never fired."""
         lines: list[Node] = []
         total = ZERO
         overturned = 0
-        for tier, amount in groups:
+        fired_any = False
+        for tier, amount in self._item_groups[it.name]:
             slot = fired.get((it.name, tier))
             if slot is None:
                 continue
@@ -231,139 +278,156 @@ class Evaluator:
             overturned += over
             if count == 0:
                 continue
+            fired_any = True
             if amount.discretionary:
                 value = amount_sum
-                det = {"count": count, "unit": amount.per_unit, "range": [fmt(amount.low), fmt(amount.high)], "amounts": fmt(amount_sum)}
             elif amount.per_unit is None:
                 value = amount.low
-                det = {"count": count, "once": True, "per": fmt(amount.low)}
             else:
                 value = amount.low * count
-                det = {"count": count, "unit": amount.per_unit, "per": fmt(amount.low)}
-            lines.append(Node("occurrences", tier or "一般", amount.sign * value, detail=det))
             total += value
-        if not lines and not overturned:
+            if x:
+                if amount.discretionary:
+                    det = {"count": count, "unit": amount.per_unit, "range": [fmt(amount.low), fmt(amount.high)], "amounts": fmt(amount_sum)}
+                elif amount.per_unit is None:
+                    det = {"count": count, "once": True, "per": fmt(amount.low)}
+                else:
+                    det = {"count": count, "unit": amount.per_unit, "per": fmt(amount.low)}
+                lines.append(Node("occurrences", tier or "一般", amount.sign * value, detail=det))
+        if not fired_any and not overturned:
             return None
         if it.cap is not None and total > it.cap:
             absorbed = total - it.cap
-            lines.append(Node("cap", "本项上限", -it.amount.sign * absorbed, detail={"limit": fmt(it.cap), "absorbed": fmt(absorbed)}))
+            if x:
+                lines.append(Node("cap", "本项上限", -it.amount.sign * absorbed, detail={"limit": fmt(it.cap), "absorbed": fmt(absorbed)}))
             total = it.cap
+        if not x:
+            return total, None
         detail = {"count": sum(n.detail["count"] for n in lines if n.kind == "occurrences"), "overturned": overturned}
         if it.disqualify:
             detail["disqualify"] = True
         if it.veto:
             detail["veto"] = True
-        return Node("item", it.name, it.amount.sign * total, _cite(it), it.label, detail, lines, [], it.assumptions,
-                    event_key=(s.id, it.name, period))
+        return total, Node("item", it.name, it.amount.sign * total, _cite(it), it.label, detail, lines, [], it.assumptions,
+                           event_key=(s.id, it.name, period))
 
     # ---- components and expressions ----
-    def component(self, a: m.Assessment, c: m.Component, period: Period, s: m.Subject) -> tuple[Optional[Decimal], Node]:
-        key = (a.name, period.key, s.id, c.name)
+    def component(self, a: m.Assessment, c: m.Component, period: Period, s: m.Subject, x: bool) -> tuple[Optional[Decimal], Optional[Node]]:
+        key = (a.name, period.key, s.id, c.name, x)
         hit = self._components.get(key)
         if hit is not None:
             return hit
         with decimal.localcontext(CONTEXT):
-            value, text, parts = self.expr(c.expr, a, period, s)
-            detail: dict = {"formula": c.formula, "computation": f"{text} = {fmt(value)}"}
-            lines: list[Node] = []
-            inputs: list[Node] = []
-            if value is None:
+            value, text, parts = self.expr(c.expr, a, period, s, x)
+            missing = value is None
+            if missing:
                 self.warn(a, period, s, f"分项「{c.name}」缺少数据，按 0 分计")
-                detail["missing"] = True
                 value = ZERO
-                inputs = self._provenance(c.expr, a, period, s)
-            elif parts is not None:
-                lines = parts
-            else:
-                inputs = self._provenance(c.expr, a, period, s)
-                if c.max is not None and value > c.max:
-                    lines.append(Node("formula", c.formula, value))
+            raw = value
             if c.max is not None and value > c.max:
-                if not lines:
-                    lines.append(Node("formula", c.formula, value))
-                lines.append(Node("cap", "满分封顶", c.max - value, detail={"limit": fmt(c.max), "absorbed": fmt(value - c.max)}))
                 value = c.max
-            if c.max is not None:
-                detail["max"] = fmt(c.max)
-            node = Node("component", c.name, value, _cite(c), c.label, detail, lines, inputs, c.assumptions)
+            node = None
+            if x:
+                detail: dict = {"formula": c.formula, "computation": f"{text} = {fmt(None if missing else raw)}"}
+                lines: list[Node] = []
+                inputs: list[Node] = []
+                if missing:
+                    detail["missing"] = True
+                    inputs = self._provenance(c.expr, a, period, s)
+                elif parts is not None:
+                    lines = parts
+                else:
+                    inputs = self._provenance(c.expr, a, period, s)
+                if raw != value:
+                    if not lines:
+                        lines.append(Node("formula", c.formula, raw))
+                    lines.append(Node("cap", "满分封顶", value - raw, detail={"limit": fmt(c.max), "absorbed": fmt(raw - value)}))
+                if c.max is not None:
+                    detail["max"] = fmt(c.max)
+                node = Node("component", c.name, value, _cite(c), c.label, detail, lines, inputs, c.assumptions)
         self._components[key] = (value, node)
         return value, node
 
-    def expr(self, e: m.Expr, a: m.Assessment, period: Period, s: m.Subject) -> tuple[Optional[Decimal], str, Optional[list[Node]]]:
-        """Value, the formula with values substituted, and additive parts when ``e`` is a plain sum of named parts."""
+    def expr(self, e: m.Expr, a: m.Assessment, period: Period, s: m.Subject, x: bool = False
+             ) -> tuple[Optional[Decimal], Optional[str], Optional[list[Node]]]:
+        """Value; with ``x`` also the formula with values substituted and the additive parts when ``e`` is a plain sum."""
         if isinstance(e, m.Num):
-            return e.value, (fmt(e.value * 100) + "%") if e.percent else fmt(e.value), None
+            return e.value, ((fmt(e.value * 100) + "%") if e.percent else fmt(e.value)) if x else None, None
         if isinstance(e, m.Neg):
-            v, t, _ = self.expr(e.operand, a, period, s)
-            return (None if v is None else -v), f"−{t}", None
+            v, t, _ = self.expr(e.operand, a, period, s, x)
+            return (None if v is None else -v), (f"−{t}" if x else None), None
         if isinstance(e, m.BinOp):
-            lv, lt, lp = self.expr(e.left, a, period, s)
-            rv, rt, rp = self.expr(e.right, a, period, s)
-            if isinstance(e.left, m.BinOp) and e.op in "*/" and e.left.op in "+-":
-                lt = f"({lt})"
-            if isinstance(e.right, m.BinOp) and (e.op in "*/" or e.op == "-"):
-                rt = f"({rt})"
-            text = f"{lt} {OPS[e.op]} {rt}"
+            lv, lt, lp = self.expr(e.left, a, period, s, x)
+            rv, rt, rp = self.expr(e.right, a, period, s, x)
+            text = None
+            if x:
+                if isinstance(e.left, m.BinOp) and e.op in "*/" and e.left.op in "+-":
+                    lt = f"({lt})"
+                if isinstance(e.right, m.BinOp) and (e.op in "*/" or e.op == "-"):
+                    rt = f"({rt})"
+                text = f"{lt} {OPS[e.op]} {rt}"
             if lv is None or rv is None:
                 return None, text, None
             if e.op == "+":
-                parts = lp + rp if lp is not None and rp is not None else None
-                return lv + rv, text, parts
+                return lv + rv, text, (lp + rp if lp is not None and rp is not None else None)
             if e.op == "-":
+                parts = None
                 if lp is not None and rp is not None and len(rp) == 1:
                     neg = rp[0]
                     parts = lp + [Node(neg.kind, neg.name, -neg.amount, neg.citation, neg.label, dict(neg.detail, subtracted=True), [], [neg])]
-                    return lv - rv, text, parts
-                return lv - rv, text, None
+                return lv - rv, text, parts
             if e.op == "*":
                 return lv * rv, text, None
             if rv == 0:
-                self.warn(a, period, s, f"公式「{text}」除数为 0")
+                self.warn(a, period, s, f"公式「{text or a.name}」除数为 0")
                 return None, text, None
             return lv / rv, text, None
-        value, node = self.term(e, a, period, s)
+        value, node = self.term(e, a, period, s, x)
+        if not x:
+            return value, None, None
         return value, fmt(value), ([node] if node is not None and value is not None else None)
 
-    def term(self, e: m.Expr, a: m.Assessment, period: Period, s: m.Subject) -> tuple[Optional[Decimal], Optional[Node]]:
-        """A named term of a formula and the explanation node behind it."""
+    def term(self, e: m.Expr, a: m.Assessment, period: Period, s: m.Subject, x: bool = False) -> tuple[Optional[Decimal], Optional[Node]]:
+        """A named term of a formula and, with ``x``, the explanation node behind it."""
         if isinstance(e, m.Ref):
             if e.target == "component":
-                return self.component(a, next(c for c in a.components if c.name == e.name), period, s)
+                return self.component(a, self._component_by_name[(a.name, e.name)], period, s, x)
             if e.target == "section":
-                return self.section(a, next(x for x in a.sections if x.name == e.name), period, s)
+                return self.section(a, next(sec for sec in a.sections if sec.name == e.name), period, s, x)
             if e.target == "metric":
-                return self.metric(a, e.name, period, s)
+                return self.metric(a, e.name, period, s, x)
             if e.target == "assessment":
-                other = self.rulebook.assessment(e.name)
-                sc = self.score(other, period, s)
+                sc = self.score(self.rulebook.assessment(e.name), period, s, x)
                 return sc.published, sc.node
         if isinstance(e, m.Aggregate):
-            return self.aggregate(a, e, period, s)
+            return self.aggregate(a, e, period, s, x)
         if isinstance(e, m.BallotValue):
-            return self.ballot(a, e.group, period, s)
+            return self.ballot(a, e.group, period, s, x)
         if isinstance(e, m.RankDecay):
-            return self.rank_decay(a, e, period, s)
+            return self.rank_decay(a, e, period, s, x)
         raise TypeError(f"cannot evaluate {e!r}")  # the compiler only lets the nodes above through
 
     def _provenance(self, e: m.Expr, a: m.Assessment, period: Period, s: m.Subject) -> list[Node]:
         if isinstance(e, (m.Ref, m.Aggregate, m.BallotValue, m.RankDecay)):
-            return [self.term(e, a, period, s)[1]]
+            return [self.term(e, a, period, s, True)[1]]
         if isinstance(e, m.Neg):
             return self._provenance(e.operand, a, period, s)
         if isinstance(e, m.BinOp):
             return self._provenance(e.left, a, period, s) + self._provenance(e.right, a, period, s)
         return []
 
-    def metric(self, a: m.Assessment, name: str, period: Period, s: m.Subject) -> tuple[Optional[Decimal], Node]:
-        metric = next(x for x in self.rulebook.metrics if x.name == name)
+    def metric(self, a: m.Assessment, name: str, period: Period, s: m.Subject, x: bool = False) -> tuple[Optional[Decimal], Optional[Node]]:
+        metric = self._metrics[name]
         hit = self.ledger.measures.get((name, s.id, period.key))
         if hit is None:
             self.warn(a, period, s, f"缺少度量「{name}」（{period.key}）")
-            return None, Node("metric", name, None, _cite(metric), metric.label, {"period": period.key, "missing": True}, assumptions=metric.assumptions)
+            node = Node("metric", name, None, _cite(metric), metric.label, {"period": period.key, "missing": True}, assumptions=metric.assumptions) if x else None
+            return None, node
         value, event_id = hit
-        return value, Node("metric", name, value, _cite(metric), metric.label, {"period": period.key, "event": event_id}, assumptions=metric.assumptions)
+        node = Node("metric", name, value, _cite(metric), metric.label, {"period": period.key, "event": event_id}, assumptions=metric.assumptions) if x else None
+        return value, node
 
-    def aggregate(self, a: m.Assessment, e: m.Aggregate, period: Period, s: m.Subject) -> tuple[Optional[Decimal], Node]:
+    def aggregate(self, a: m.Assessment, e: m.Aggregate, period: Period, s: m.Subject, x: bool = False) -> tuple[Optional[Decimal], Optional[Node]]:
         inputs: list[Node] = []
         values: list[Decimal] = []
         missing: list[str] = []
@@ -373,105 +437,121 @@ class Evaluator:
                 if not (self.rulebook.effective_from <= sub.start and sub.end <= self.rulebook.effective_to):
                     continue
                 if s.category in inner.categories and s.active_during(sub.start, sub.end):
-                    sc = self.score(inner, sub, s)
+                    sc = self.score(inner, sub, s, x)
                     values.append(sc.published)
-                    inputs.append(sc.node)
+                    if x:
+                        inputs.append(sc.node)
         else:
-            metric = next(x for x in self.rulebook.metrics if x.name == e.name)
-            for sub in period.subperiods(metric.period):
+            for sub in period.subperiods(self._metrics[e.name].period):
                 if not s.active_during(sub.start, sub.end):
                     continue
-                v, node = self.metric(a, e.name, sub, s)
-                inputs.append(node)
+                v, node = self.metric(a, e.name, sub, s, x)
+                if x:
+                    inputs.append(node)
                 if v is None:
                     missing.append(sub.key)
                 else:
                     values.append(v)
         fn = "平均" if e.fn == "avg" else "合计"
+        if not values:
+            self.warn(a, period, s, f"{fn}({e.name}) 没有可用的数据")
+            node = Node("aggregate", f"{fn}({e.name})", None, detail={"function": e.fn, "of": e.name, "periods": 0, "missing_all": True}, inputs=inputs) if x else None
+            return None, node
+        total = sum(values, ZERO)
+        value = total / len(values) if e.fn == "avg" else total
+        if not x:
+            return value, None
         detail: dict = {"function": e.fn, "of": e.name, "periods": len(values)}
         if missing:
             detail["missing"] = missing
-        if not values:
-            self.warn(a, period, s, f"{fn}({e.name}) 没有可用的数据")
-            return None, Node("aggregate", f"{fn}({e.name})", None, detail=dict(detail, missing_all=True), inputs=inputs)
-        total = sum(values, ZERO)
-        value = total / len(values) if e.fn == "avg" else total
         detail["computation"] = (f"({' + '.join(fmt(v) for v in values)}) ÷ {len(values)} = {fmt(value)}" if e.fn == "avg"
                                  else f"{' + '.join(fmt(v) for v in values)} = {fmt(value)}")
         return value, Node("aggregate", f"{fn}({e.name})", value, detail=detail, inputs=inputs)
 
-    def ballot(self, a: m.Assessment, group_name: str, period: Period, s: m.Subject) -> tuple[Optional[Decimal], Node]:
-        group = next(g for g in self.rulebook.ballots if g.name == group_name)
-        counts = {g: 0 for g, _ in group.scheme.grades}
-        for b in self.ledger.ballots.get((group.name, period.key), ()):
-            grade = b.ratings.get(s.id)
-            if grade is not None:
-                counts[grade] += 1
+    def ballot(self, a: m.Assessment, group_name: str, period: Period, s: m.Subject, x: bool = False) -> tuple[Optional[Decimal], Optional[Node]]:
+        group = self._groups[group_name]
+        tally = self._tallies.get((group.name, period.key))
+        if tally is None:
+            tally = self._tallies[(group.name, period.key)] = self._tally(group, period)
+        counts = tally.get(s.id) or {g: 0 for g, _ in group.scheme.grades}
+        votes = sum(counts.values())
+        value = None
+        if votes == 0:
+            self.warn(a, period, s, f"评议「{group.name}」没有有效票")
+        else:
+            value = sum((w * counts[g] for g, w in group.scheme.grades), ZERO) / votes
+        if not x:
+            return value, None
         invalid = [
             {"id": b.id, "voter": b.voter, "top": b.top_count, "limit": fmt(b.limit), "rated": len(b.ratings)}
             for b in self.ledger.invalid_ballots.get((group.name, period.key), ()) if s.id in b.ratings
         ]
-        votes = sum(counts.values())
         detail: dict = {"period": period.key, "grades": {g: {"votes": counts[g], "weight": fmt(w)} for g, w in group.scheme.grades},
                         "valid_votes": votes, "invalid_ballots": invalid}
         if group.top_grade is not None:
             detail["top_limit"] = f"{group.top_grade} ≤ {fmt(group.top_limit * 100)}%"
-        if votes == 0:
-            self.warn(a, period, s, f"评议「{group.name}」没有有效票")
-            return None, Node("ballot", group.name, None, _cite(group), group.label, dict(detail, missing=True), assumptions=group.assumptions)
-        weighted = sum((w * counts[g] for g, w in group.scheme.grades), ZERO)
-        value = weighted / votes
-        terms = " + ".join(f"{counts[g]}×{fmt(w)}" for g, w in group.scheme.grades)
-        detail["computation"] = f"({terms}) ÷ {votes} = {fmt(value)}"
+        if value is None:
+            detail["missing"] = True
+        else:
+            terms = " + ".join(f"{counts[g]}×{fmt(w)}" for g, w in group.scheme.grades)
+            detail["computation"] = f"({terms}) ÷ {votes} = {fmt(value)}"
         return value, Node("ballot", group.name, value, _cite(group), group.label, detail, assumptions=group.assumptions)
 
-    def rank_decay(self, a: m.Assessment, e: m.RankDecay, period: Period, s: m.Subject) -> tuple[Decimal, Node]:
+    def _tally(self, group: m.BallotGroup, period: Period) -> dict[str, dict[str, int]]:
+        """Valid votes per subject and grade, counted once per group and period."""
+        tally: dict[str, dict[str, int]] = {}
+        grades = [g for g, _ in group.scheme.grades]
+        for b in self.ledger.ballots.get((group.name, period.key), ()):
+            for sid, grade in b.ratings.items():
+                counts = tally.get(sid)
+                if counts is None:
+                    counts = tally[sid] = {g: 0 for g in grades}
+                counts[grade] += 1
+        return tally
+
+    def rank_decay(self, a: m.Assessment, e: m.RankDecay, period: Period, s: m.Subject, x: bool = False) -> tuple[Decimal, Optional[Node]]:
         key = (a.name, period.key, id(e))
         table = self._ranks.get(key)
         if table is None:
             table = self._ranks[key] = self._rank_table(a, e, period)
-        value, place, tied, first, n, inner = table[s.id]
+        value, place, tied, first, n = table[s.id]
+        score = ZERO if place is None else max(ZERO, e.full - (place - 1) * e.step)
+        if not x:
+            return score, None
         if place is None:
-            score = ZERO
             computation = "缺少数据，按 0 分计"
         else:
-            score = max(ZERO, e.full - (place - 1) * e.step)
             computation = f"{fmt(e.full)} − ({place} − 1) × {fmt(e.step)} = {fmt(e.full - (place - 1) * e.step)}"
-            if score == 0 and e.full - (place - 1) * e.step < 0:
+            if e.full - (place - 1) * e.step < 0:
                 computation += "，不低于 0，计 0"
         detail = {
             "value": fmt(value), "place": place, "population": n, "tied_with": tied, "first": first,
             "full": fmt(e.full), "step": fmt(e.step), "ties": "竞争排名" if e.ties == "competition" else "密集排名",
             "order": "低者优先" if e.lower_first else "高者优先", "computation": computation,
         }
-        return score, Node("rank_decay", "排名递减", score, detail=detail, inputs=[inner] if inner is not None else [])
+        inner = self._provenance(e.value, a, period, s)
+        return score, Node("rank_decay", "排名递减", score, detail=detail, inputs=inner[:1] if len(inner) == 1 else inner)
 
     def _rank_table(self, a: m.Assessment, e: m.RankDecay, period: Period) -> dict[str, tuple]:
-        pop = self.population(a, period)
-        raw: dict[str, tuple[Optional[Decimal], Optional[Node]]] = {}
-        for subj in pop:
-            v, _, _ = self.expr(e.value, a, period, subj)
-            nodes = self._provenance(e.value, a, period, subj)
-            raw[subj.id] = (v, nodes[0] if len(nodes) == 1 else None)
-        present = sorted({v for v, _ in raw.values() if v is not None}, reverse=not e.lower_first)
-        if e.ties == "dense":
-            place_of = {v: i + 1 for i, v in enumerate(present)}
-        else:
-            place_of = {}
-            seen = 0
-            for v in present:
-                place_of[v] = seen + 1
-                seen += sum(1 for x, _ in raw.values() if x == v)
-        ranked = sum(1 for v, _ in raw.values() if v is not None)
-        first = None
-        if present:
-            leaders = [sid for sid, (v, _) in raw.items() if v == present[0]]
-            first = {"subjects": leaders, "value": fmt(present[0])}
-        table = {}
-        for sid, (v, node) in raw.items():
-            tied = [o for o, (x, _) in raw.items() if x is not None and x == v and o != sid]
-            table[sid] = (v, place_of.get(v) if v is not None else None, tied, first, ranked, node)
-        return table
+        raw: dict[str, Optional[Decimal]] = {subj.id: self.expr(e.value, a, period, subj)[0] for subj in self.population(a, period)}
+        counts: dict[Decimal, int] = {}
+        by_value: dict[Decimal, list[str]] = {}
+        for sid, v in raw.items():
+            if v is not None:
+                counts[v] = counts.get(v, 0) + 1
+                by_value.setdefault(v, []).append(sid)
+        present = sorted(counts, reverse=not e.lower_first)
+        place_of: dict[Decimal, int] = {}
+        seen = 0
+        for i, v in enumerate(present):
+            place_of[v] = i + 1 if e.ties == "dense" else seen + 1
+            seen += counts[v]
+        ranked = sum(counts.values())
+        first = {"subjects": by_value[present[0]], "value": fmt(present[0])} if present else None
+        return {
+            sid: (v, place_of.get(v) if v is not None else None, [o for o in by_value.get(v, ()) if o != sid] if v is not None else [], first, ranked)
+            for sid, v in raw.items()
+        }
 
     # ---- banding ----
     def disqualified(self, s: m.Subject, period: Period, a: m.Assessment) -> list[str]:
@@ -495,10 +575,10 @@ class Evaluator:
             for name in b.tiebreak:
                 sec = next((x for x in a.sections if x.name == name), None)
                 if sec is not None:
-                    keys.append(self.section(a, sec, period, s)[0])
+                    keys.append(self.section(a, sec, period, s, False)[0])
                 else:
                     c = next(x for x in a.components if x.name == name)
-                    keys.append(self.component(a, c, period, s)[0] or ZERO)
+                    keys.append(self.component(a, c, period, s, False)[0] or ZERO)
             return tuple(keys)
 
         keys = {s.id: key_values(s) for s in pop}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from functools import cache
 from typing import Iterator, Optional
@@ -24,15 +26,16 @@ class Period:
     month: int  # first month of the period
     kind: PeriodKind
 
-    @property
+    @cached_property
     def start(self) -> date:
         return date(self.year, self.month, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
-        return self.start + relativedelta(months=self.kind.value, days=-1)
+        last = self.month + self.kind.value - 1
+        return date(self.year, last, calendar.monthrange(self.year, last)[1])
 
-    @property
+    @cached_property
     def key(self) -> str:
         if self.kind is PeriodKind.YEAR:
             return f"{self.year}"

@@ -29,12 +29,6 @@ def _text(renderable, width: int = WIDTH) -> str:
     return "\n".join(line.rstrip() for line in con.file.getvalue().splitlines()) + "\n"
 
 
-class _Short(Tree):
-    """A tree whose labels show long decimals shortened (≈), for reading; JSON keeps them exact."""
-
-    def add(self, label, **kw):  # type: ignore[override]
-        return super().add(shorten(label) if isinstance(label, str) else label, **kw)
-
 
 def signed(v: Optional[Decimal]) -> str:
     if v is None:
@@ -130,6 +124,11 @@ def describe(line: Line) -> str:
     return f"{line.name} {fmt(line.amount)}"
 
 
+def _label(line: Line) -> str:
+    """A tree label: long decimals shortened (≈) for reading; the JSON keeps them exact."""
+    return shorten(describe(line))
+
+
 def _events_text(line: Line) -> Optional[str]:
     if not line.events:
         return None
@@ -156,23 +155,23 @@ def _tree(line: Line, tree: Tree, depth: int) -> None:
         tree.add(events)
     if line.kind == "component" and len(line.lines) == 1 and line.lines[0].kind == "rank_decay":
         rd = line.lines[0]
-        node = tree.add(describe(rd))
+        node = tree.add(_label(rd))
         for child in rd.inputs:
-            _tree(child, node.add(describe(child)), depth + 1)
+            _tree(child, node.add(_label(child)), depth + 1)
         return
     for child in line.lines:
         if child.kind == "max":
             continue
-        _tree(child, tree.add(describe(child)), depth + 1)
+        _tree(child, tree.add(_label(child)), depth + 1)
     for child in line.inputs:
         if child.kind == "total" and depth > 0:
             # A sub-period score inside an average: one line, expanded only when it lost points.
             sub = tree.add(f"{child.detail.get('period', child.name)}：{fmt(child.amount)}")
             for part in child.lines:
                 if part.kind == "section" and part.amount is not None and part.detail.get("max") and Decimal(part.detail["max"]) != part.amount:
-                    _tree(part, sub.add(describe(part)), depth + 1)
+                    _tree(part, sub.add(_label(part)), depth + 1)
             continue
-        _tree(child, tree.add(describe(child)), depth + 1)
+        _tree(child, tree.add(_label(child)), depth + 1)
 
 
 def deductions(line: Line, period: Optional[str] = None) -> list[tuple[Line, Optional[str]]]:
@@ -202,7 +201,7 @@ def render_explanation(expl: Explanation, fmt_: str = "text") -> str:
         "",
         "一、得分构成",
     ]
-    tree = _Short(describe(s.explanation))
+    tree = Tree(_label(s.explanation))
     _tree(s.explanation, tree, 0)
     out.append(_text(tree).rstrip("\n"))
     items = sorted(deductions(s.explanation), key=lambda x: (x[0].amount or 0, x[1] or "", x[0].name))

@@ -112,7 +112,7 @@ class Scorecard:
         return SubjectResult(
             subject=s.id, name=s.name, category=s.category, score=sc.published, exact_score=sc.exact,
             rank=self.ranks[(a, p, s.id)], band=band.band if band else None, disqualified=disq,
-            explanation=to_line(sc.node, self.ledger, events) if explanation else None,
+            explanation=to_line(self.evaluator.score(sc.assessment, sc.period, s, explain=True).node, self.ledger, events) if explanation else None,
             band_explanation=to_line(band.node, None) if band is not None and explanation else None,
         )
 

@@ -191,29 +191,20 @@ def test_glued_keyword_in_an_amount_is_named():
     assert (d.span.line, d.span.column) == (7, 22)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `节 工作纪律满分 25` reports syntax.unexpected_token at the number 25 instead of "
-    "syntax.glued_keyword naming 满分 (only an unexpected NAME token is checked for glued keywords; "
-    "docs/language.md §10.3 lists it as a known gap)",
-)
 def test_glued_keyword_at_end_of_section_name_is_named():
     err = compile_error('标题 "t"\n生效 2022-01-01 至 2022-12-31\n类别 窗口\n考核 月考 周期 月 对象 窗口\n  节 工作纪律满分 25\n')
-    assert "syntax.glued_keyword" in [d.code for d in err.diagnostics]
     d = next(d for d in err.diagnostics if d.code == "syntax.glued_keyword")
-    assert dict(d.fields)["keyword"] == "满分"
+    assert dict(d.fields) == {"name": "工作纪律满分", "keyword": "满分"}
+    assert (d.span.line, d.span.column, d.span.end_column) == (5, 5, 11)  # under the glued name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a character for which str.isdigit() is true but regex \\d is not (①, ²) after a Chinese name "
-    "crashes _syntax_diagnostic with AttributeError ('NoneType' object has no attribute 'group') "
-    "instead of giving a diagnostic",
-)
 @pytest.mark.parametrize("line", ["    项 会议迟到① 每次扣 0.1 分", "    项 超时² 每次扣 0.1 分"])
 def test_circled_or_superscript_digit_after_a_name_is_a_diagnostic(line):
+    # ① and ² are digits to str.isdigit() but not to the lexer; they must give a diagnostic, not a crash
     err = compile_error('标题 "t"\n生效 2022-01-01 至 2022-12-31\n' + SECTION + line + "\n")
-    assert err.diagnostics[0].span.line == 7
+    (d,) = err.diagnostics
+    assert (d.span.line, d.code) == (7, "syntax.unexpected_char")
+    assert dict(d.fields)["char"] == line.split()[1][-1]
 
 
 # ---------------------------------------------------------------- all errors in one run
@@ -252,7 +243,8 @@ def test_messages_are_chinese_by_default(monkeypatch):
     monkeypatch.delenv("PERFRULES_LANG", raising=False)
     err = compile_error(DEMO)
     assert "无法识别的字符「：」" in str(err)
-    assert "是否想写「单设窗口」？" in str(err)
+    assert "语句不完整；此处应为：「至」" in str(err)
+    assert "未定义的类别「单设窗囗」；是否想写「单设窗口」？" in str(err)
 
 
 def test_perfrules_lang_en_gives_english_messages(monkeypatch):
@@ -261,8 +253,8 @@ def test_perfrules_lang_en_gives_english_messages(monkeypatch):
     text = str(err)
     for phrase in (
         "unexpected character '：'",
-        "incomplete statement",
-        "did you mean '单设窗口'?",
+        "incomplete statement; expected: 'to'",
+        "unknown category '单设窗囗'; did you mean '单设窗口'?",
         "floor 30 is above the maximum 25",
         "the name '分上限' contains the keyword '上限'; separate keywords and names with a space",
     ):
