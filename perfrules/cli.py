@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from . import __version__
 from .catalogue import catalogue
@@ -104,21 +104,19 @@ def write_output(text: str, output: Optional[str]) -> None:
         raise
 
 
-def _read(paths: Sequence[str]) -> tuple[list, str]:
-    """Read event files; show a progress bar on stderr for large inputs when stderr is a terminal."""
-    reader = EventReader()
-    total = sum(Path(p).stat().st_size for p in paths if Path(p).is_file())
-    if sys.stderr.isatty() and total > 20_000_000:
-        from rich.progress import Progress
+def _records(reader: EventReader, paths: Sequence[str]) -> Iterator:
+    """Stream the records of every file; a progress bar on stderr for large inputs when it is a terminal."""
+    total = sum(Path(p).stat().st_size for p in paths)
+    if not (sys.stderr.isatty() and total > 20_000_000):
+        yield from reader.read_paths(paths)
+        return
+    from rich.progress import Progress
 
-        records: list = []
-        with Progress(transient=True) as progress:
-            task = progress.add_task("读取事件 / reading events", total=len(paths))
-            for p in paths:
-                records.extend(reader.read_paths([p]))
-                progress.advance(task)
-        return records, reader.digest.hexdigest()
-    return list(reader.read_paths(paths)), reader.digest.hexdigest()
+    with Progress(transient=True, console=None) as progress:
+        task = progress.add_task("读取并计分 / reading and scoring", total=total)
+        for p in paths:
+            yield from reader.read_paths([p])
+            progress.advance(task, Path(p).stat().st_size)
 
 
 def _scorecard(args) -> Scorecard:
@@ -127,8 +125,10 @@ def _scorecard(args) -> Scorecard:
     missing = [p for p in args.events if not Path(p).is_file()]
     if missing:
         raise DataError(f"找不到事件文件 / events file not found: {', '.join(missing)}")
-    records, digest = _read(args.events)
-    return evaluate(rulebook, records, subjects=subjects, period=args.period, inputs_sha256=digest)
+    reader = EventReader()
+    card = evaluate(rulebook, _records(reader, args.events), subjects=subjects, period=args.period, inputs_sha256="")
+    card.inputs_sha256 = reader.digest.hexdigest()  # complete only once every file has been read
+    return card
 
 
 def cmd_check(args) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Iterator, Literal, Optional, Union
+from typing import Annotated, Any, Iterable, Iterator, Literal, NamedTuple, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, TypeAdapter, ValidationError, field_serializer
 
@@ -103,8 +103,7 @@ class SubjectRecord(BaseModel):
 SUBJECTS_ADAPTER: TypeAdapter = TypeAdapter(list[SubjectRecord])
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a record came from: file and line (for a JSON array, the element's number)."""
 
     source: str

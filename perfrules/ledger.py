@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Optional, Union
+from typing import Iterable, NamedTuple, Optional, Union
 
 from . import model as m
 from .errors import did_you_mean, message
@@ -63,9 +63,8 @@ class Rejection:
         return f"{head}：{self.detail}" if self.detail and lang != "en" else (f"{head}: {self.detail}" if self.detail else head)
 
 
-@dataclass(frozen=True, slots=True)
-class EventRef:
-    """What an explanation shows of an accepted occurrence."""
+class EventRef(NamedTuple):
+    """What an explanation shows of an accepted occurrence (a tuple: a large feed holds millions)."""
 
     id: str
     date: date
@@ -101,6 +100,7 @@ class Accounting:
         return self.received - self.rejected
 
 
+_EMPTY: dict = {}
 _CLAUSE_DOC = re.compile(r"^\S+\s+")
 
 
@@ -117,8 +117,9 @@ class Ledger:
         self.accounting = Accounting()
         self.rejections: list[Rejection] = []
         self.seen_ids: set[str] = set()
-        # (subject, period key) -> {(item, tier): [count, amount sum, overturned count]}
-        self.counts: dict[tuple[str, str], dict[tuple[str, Optional[str]], list]] = defaultdict(dict)
+        # (subject, period key, item, tier) -> [count, amount sum, overturned count]; one lookup per event
+        self.counts: dict[tuple[str, str, str, Optional[str]], list] = {}
+        self._by_subject_period: Optional[dict[tuple[str, str], dict[tuple[str, Optional[str]], list]]] = None
         self.events: dict[str, list[EventRef]] = defaultdict(list)
         self.measures: dict[tuple[str, str, str], tuple[Decimal, str]] = {}
         self.ballots: dict[tuple[str, str], list[BallotRecord]] = defaultdict(list)
@@ -134,6 +135,18 @@ class Ledger:
                 for k in keys:
                     self._clauses[_clause_key(k)].append(it)
         self._assessments = {a.name: a for a in rulebook.assessments}
+        # day -> period key, one table per period kind
+        self._period_keys: dict[m.PeriodKind, dict[date, str]] = {kind: {} for kind in m.PeriodKind}
+        # item -> (categories it applies to, its period kind, that kind's day -> key table, tier -> amount)
+        self._item_info = {
+            it.name: (frozenset(self._assessments[it.assessment].categories), self._assessments[it.assessment].period,
+                      self._period_keys[self._assessments[it.assessment].period],
+                      {None: it.amount, **{t.name: t.amount for t in it.tiers}})
+            for it in rulebook.items()
+        }
+        # occurrences are accepted on these days: the effective dates, narrowed to the scope
+        self._first_day = max(rulebook.effective_from, scope.start) if scope else rulebook.effective_from
+        self._last_day = min(rulebook.effective_to, scope.end) if scope else rulebook.effective_to
         self._metrics = {x.name: x for x in rulebook.metrics}
         self._groups = {g.name: g for g in rulebook.ballots}
         self._facts = {f.name: f for f in rulebook.facts}
@@ -152,9 +165,10 @@ class Ledger:
         if isinstance(record, Malformed):
             return self._reject(record.id, record.origin, "malformed", record.message)
         self.accounting.by_kind[record.kind] += 1
-        if record.id in self.seen_ids:
-            return self._reject(record.id, origin, "duplicate_id", record.id)
+        seen = len(self.seen_ids)
         self.seen_ids.add(record.id)
+        if len(self.seen_ids) == seen:
+            return self._reject(record.id, origin, "duplicate_id", record.id)
         if isinstance(record, Occurrence):
             self._occurrence(record, origin)
         elif isinstance(record, Measure):
@@ -197,45 +211,53 @@ class Ledger:
         return None, "unknown"
 
     def _occurrence(self, ev: Occurrence, origin) -> None:
-        subject = self._subject(ev.subject, ev, origin)
+        # The hot path of a large feed: checks in order of cheapness, messages built only on rejection.
+        subject = self.subjects.get(ev.subject)
         if subject is None:
-            return
-        item, why = self.find_item(ev.item)
+            return self._subject(ev.subject, ev, origin) and None
+        item = self._items.get(ev.item)
         if item is None:
-            if why == "ambiguous":
-                names = "、".join(i.name for i in self._clauses[_clause_key(ev.item)])
-                return self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
-            hint = did_you_mean(ev.item, self._items)
-            return self._reject(ev.id, origin, "unknown_item", ev.item + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
-        assessment = self._assessments[item.assessment]
-        if subject.category not in assessment.categories:
+            item, why = self.find_item(ev.item)
+            if item is None:
+                if why == "ambiguous":
+                    names = "、".join(i.name for i in self._clauses[_clause_key(ev.item)])
+                    return self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
+                hint = did_you_mean(ev.item, self._items)
+                return self._reject(ev.id, origin, "unknown_item", ev.item + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+        categories, kind, period_keys, amounts = self._item_info[item.name]
+        if subject.category not in categories:
             return self._reject(ev.id, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {item.assessment}")
-        day = local_date(ev.date, self.rulebook.timezone)
-        if not self._in_scope(day, day, ev, origin, str(day)):
+        day = ev.date if type(ev.date) is date else local_date(ev.date, self.rulebook.timezone)
+        if not (self._first_day <= day <= self._last_day):
+            self._in_scope(day, day, ev, origin, str(day))  # rejects with the reason and the range
             return
         if not subject.active_during(day, day):
             return self._reject(ev.id, origin, "subject_inactive", f"{subject.id} {day}")
-        amount = item.amount_for(ev.tier)
+        amount = amounts.get(ev.tier)
         if amount is None:
             return self._reject(ev.id, origin, "unknown_tier", f"{item.name}：{ev.tier}")
-        if amount.discretionary:
+        discretionary = amount.high is not None
+        if discretionary:
             if ev.amount is None:
                 return self._reject(ev.id, origin, "amount_required", f"{item.name}（{amount.low}–{amount.high}）")
             if not amount.low <= ev.amount <= amount.high:
                 return self._reject(ev.id, origin, "amount_out_of_range", f"{ev.amount}，允许 {amount.low}–{amount.high}")
         elif ev.amount is not None and ev.amount != amount.low:
             return self._reject(ev.id, origin, "amount_mismatch", f"{ev.amount}，规则为 {amount.low}")
-        period = period_of(day, assessment.period)
-        key = (item.name, ev.tier)
-        slot = self.counts[(subject.id, period.key)].get(key)
+        pkey = period_keys.get(day)
+        if pkey is None:
+            pkey = period_keys[day] = period_of(day, kind).key
+        key = (subject.id, pkey, item.name, ev.tier)
+        slot = self.counts.get(key)
         if slot is None:
-            slot = self.counts[(subject.id, period.key)][key] = [0, Decimal(0), 0]
+            slot = self.counts[key] = [0, Decimal(0), 0]
+            self._by_subject_period = None
         if ev.status == "overturned":
             self.accounting.overturned += 1
             slot[2] += ev.count
         else:
             slot[0] += ev.count
-            if amount.discretionary:
+            if discretionary:
                 slot[1] += ev.amount * ev.count
             if item.disqualify:
                 self.disqualifying[subject.id].append((day, item.name, ev.id))
@@ -316,7 +338,13 @@ class Ledger:
 
     # ---- queries used by the evaluator and explanations ----
     def fired(self, subject: str, period: Period) -> dict[tuple[str, Optional[str]], list]:
-        return self.counts.get((subject, period.key), {})
+        """{(item, tier): [count, amount sum, overturned]} for one subject and period."""
+        index = self._by_subject_period
+        if index is None:
+            index = self._by_subject_period = defaultdict(dict)
+            for (sid, pkey, item, tier), slot in self.counts.items():
+                index[(sid, pkey)][(item, tier)] = slot
+        return index.get((subject, period.key), _EMPTY)
 
     def events_of(self, subject: str, item: str, period: Period) -> list[EventRef]:
         return [e for e in self.events.get(subject, ()) if e.item == item and period.start <= e.date <= period.end]

@@ -35,7 +35,15 @@ settings.register_profile(
     print_blob=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# For bug hunting: HYPOTHESIS_PROFILE=perfrules-explore PERFRULES_FUZZ_SCALE=20 python -m pytest tests/test_properties.py
+settings.register_profile("perfrules-explore", parent=settings.get_profile("perfrules-ci"), derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "perfrules-ci"))
+FUZZ_SCALE = max(1, int(os.environ.get("PERFRULES_FUZZ_SCALE", "1")))
+
+
+def examples(n: int) -> int:
+    """A test's number of Hypothesis examples, scaled by PERFRULES_FUZZ_SCALE (1 in CI)."""
+    return n * FUZZ_SCALE
 
 from perfrules.resources import shipped  # noqa: E402
 
