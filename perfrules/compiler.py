@@ -16,6 +16,14 @@ from .errors import Diagnostic, DiagnosticSink, RulebookError, Span, did_you_mea
 from .numbers import fmt
 from .parser import Statement, parse_rulebook
 
+_HEADER_KEYWORDS = {"KW_TITLE": "title", "KW_EFFECTIVE": "effective"}
+OPTION_ZH = {
+    "max": "满分", "floor": "下限", "no_floor": "不设下限", "bonus_cap": "加分上限", "deduction_cap": "扣分上限",
+    "cap": "上限", "disqualify": "取消评先", "veto": "一票否决", "assumptions": "假设", "period": "周期", "subjects": "对象",
+    "range": "范围", "grades": "等级", "top_limit": "上限", "label": "名称", "category": "类别", "parent": "上级",
+    "active": "在考", "quota": "名额", "rest": "其余", "only": "仅限", "award": "评先", "step": "每名", "ties": "并列",
+    "lower_first": "低者优先",
+}
 HEADER = {"title": "标题", "source": "来源", "jurisdiction": "辖区", "effective": "生效", "timezone": "时区", "rounding_mode": "舍入方式"}
 DECLARATIONS = {"assumption", "category", "subject", "metric", "fact", "grades", "ballot"}
 IN_ASSESSMENT = {"section", "component", "total", "total_bounds", "base", "round"}
@@ -68,7 +76,7 @@ def _opts(st: Statement, sink: DiagnosticSink) -> dict[str, tuple[Any, Span]]:
     seen: dict[str, tuple[Any, Span]] = {}
     for key, value, span in st.opts:
         if key in seen:
-            sink.error(span, "dup.option", opt=key)
+            sink.error(span, "dup.option", opt=OPTION_ZH.get(key, key))
         seen[key] = (value, span)
     return seen
 
@@ -88,6 +96,7 @@ class Compiler:
         self.assessments: dict[str, _Assessment] = {}
         self.bandings: dict[str, _Banding] = {}
         self.item_owner: dict[str, Statement] = {}
+        self.broken_headers: set[str] = set()
 
     # ---- pass 1: statements into blocks ----
     def collect(self, statements: Iterable[Statement]) -> None:
@@ -96,14 +105,16 @@ class Compiler:
         banding: Optional[_Banding] = None
         for st in statements:
             k = st.kind
-            if k == "broken":  # a line with a syntax error: open its block quietly, already reported
-                opens = st.fields["opens"]
-                if opens == "assessment":
+            if k == "broken":  # a line with a syntax error, already reported: keep the block structure quiet
+                kw = st.fields["keyword"]
+                if kw == "KW_ASSESSMENT":
                     assessment, section, banding = _Assessment(st), None, None
-                elif opens == "section" and assessment is not None:
+                elif kw == "KW_SECTION" and assessment is not None:
                     section = []
-                elif opens == "banding":
+                elif kw == "KW_BANDING":
                     assessment, section, banding = None, None, _Banding(st)
+                elif kw in _HEADER_KEYWORDS:
+                    self.broken_headers.add(_HEADER_KEYWORDS[kw])
                 continue
             if k in HEADER:
                 self._unique(self.header, k, st, lambda: ("dup.header", {"stmt": HEADER[k]}))
@@ -223,7 +234,7 @@ class Compiler:
     def build(self) -> m.Rulebook:
         h = self.header
         for key in ("title", "effective"):
-            if key not in h:
+            if key not in h and key not in self.broken_headers:
                 self.err(Span(self.file, 1, 1, 1, 2), "missing.header", stmt=HEADER[key])
         eff_from = eff_to = date(1970, 1, 1)
         if "effective" in h:
@@ -358,6 +369,11 @@ class Compiler:
         cats = self.categories_of(opts.get("subjects"), tuple(self.decls["category"]))
         self.categories_by_assessment[name.text] = cats
         sections = tuple(self.section(name.text, sst, items) for sst, items in a.sections)
+        first_line: dict[str, int] = {}
+        for sec, (sst, _) in zip(sections, a.sections):
+            if sec.name in first_line:
+                self.err(_name(sst).span, "dup.name", what="节", name=sec.name, line=first_line[sec.name])
+            first_line.setdefault(sec.name, sst.span.line)
         if not sections and not a.components:
             self.err(name.span, "assessment.empty", name=name.text)
         local = {s.name: ("section", s.span) for s in sections}
@@ -395,8 +411,12 @@ class Compiler:
                 self.err(a.base.span, "assessment.base_and_total")
         base = a.base.get("values")[0] if a.base is not None else None
         cap = floor = None
+        bound_lines: dict[str, int] = {}
         for bst in a.bounds:
             for key, value, span in bst.opts:
+                if key in bound_lines:
+                    self.err(span, "dup.header", stmt="总分 " + OPTION_ZH[key], line=bound_lines[key])
+                bound_lines[key] = bst.span.line
                 if key == "cap":
                     cap = value
                 else:
@@ -406,10 +426,12 @@ class Compiler:
             digits, *mode = a.round.get("values")
             if digits != digits.to_integral_value():
                 self.err(a.round.span, "value.integer", what="舍入位数")
-            rounding = m.Rounding(int(digits), m.ROUNDING_MODES[mode[0]] if mode else self.default_mode, a.round.span)
+            rounding = m.Rounding(int(digits), m.ROUNDING_MODES[mode[0]] if mode else self.default_mode, a.round.get("citation"), a.round.span)
         return m.Assessment(
             name.text, st.get("label"), period, cats, sections, tuple(comps[n] for n in order if n in comps),
-            total, total_formula, base, cap, floor, rounding, st.get("citation"), self.assumption_ids(opts), st.span,
+            total, total_formula, a.total.get("citation") if a.total is not None else None,
+            base, a.base.get("citation") if a.base is not None else None, cap, floor, rounding,
+            st.get("citation"), self.assumption_ids(opts), st.span,
         )
 
     def topo(self, deps: dict[str, set[str]], sts: dict[str, Statement]) -> list[str]:
@@ -439,6 +461,8 @@ class Compiler:
         smax = opts["max"][0] if "max" in opts else None
         if smax is not None:
             self.positive(smax, opts["max"][1], "满分")
+        if "no_floor" in opts and "floor" in opts:
+            self.err(opts["no_floor"][1], "option.conflict", a="下限", b="不设下限")
         if "no_floor" in opts:
             floor = None
         elif "floor" in opts:
@@ -457,7 +481,12 @@ class Compiler:
         )
 
     def amount(self, a: m.Amount) -> m.Amount:
-        self.positive(a.low, a.span, "金额") if a.high is None else None
+        if a.bad_range:
+            self.err(a.span, "item.bad_range")
+        if a.marked and a.high is None:
+            self.err(a.span, "item.discretionary_range")
+        if a.high is None:
+            self.positive(a.low, a.span, "金额")
         if a.high is not None:
             if a.low > a.high:
                 self.err(a.span, "value.range", low=a.low, high=a.high)
@@ -533,7 +562,19 @@ class Compiler:
             cond = mst.get("values")[0]
             for e in (cond.left, cond.right):
                 self.check_condition(e)
+            order = [x.name for x in bands]
+            if f.text in order and t.text in order:
+                up = order.index(t.text) < order.index(f.text)
+                if up != (mst.get("move") == "promote"):
+                    promote = mst.get("move") == "promote"
+                    self.err(t.span, "banding.move_direction", kind="提档" if promote else "降档", kind_en="promotion" if promote else "demotion",
+                             a=f.text, b=t.text, where="更高" if promote else "更低", where_en="above" if promote else "below",
+                             other="之下" if promote else "之上", other_en="below it" if promote else "above it")
             moves.append(m.Move(mst.get("move"), f.text, t.text, cond, mst.get("citation"), mst.get("label"), self.assumption_ids(_opts(mst, self.sink)), mst.span))
+        targets = {mv.to_band for mv in moves}
+        for band in bands:
+            if band.quota is None and not band.rest and band.name not in targets:
+                self.err(band.span, "banding.unreachable", band=band.name)
         adjusts = []
         for ast_ in b.adjusts:
             fact, band = _name(ast_, 0), _name(ast_, 1)
@@ -608,7 +649,7 @@ class _ExprContext:
             if group is None:
                 c.err(e.span, "unknown.name", did_you_mean(e.group, c.ballots), what="评议", name=e.group)
             elif group.period != self.period:
-                c.err(e.span, "expr.period_mismatch", what="评议", name=e.group, inner=group.period.zh, outer=self.period.zh)
+                c.err(e.span, "expr.ballot_period", name=e.group, inner=group.period.zh, outer=self.period.zh)
             else:
                 self.cover(e.span, "评议", e.group, group.categories)
             return e
@@ -649,6 +690,12 @@ class _ExprContext:
             if e.name in c.assessments and e.name != self.assessment:
                 if c.periods[e.name] != self.period:
                     c.err(e.span, "expr.period_mismatch", what="考核", name=e.name, inner=c.periods[e.name].zh, outer=self.period.zh)
+                else:
+                    cats = c.categories_by_assessment.get(e.name)
+                    if cats is None:
+                        cats = tuple(n.text for n in _opts(c.assessments[e.name].st, DiagnosticSink()).get("subjects", ([],))[0])
+                    if cats:
+                        self.cover(e.span, "考核", e.name, cats)
                 return m.Ref(e.name, e.span, "assessment")
             if e.name in c.decls["fact"]:
                 c.err(e.span, "expr.fact_in_formula", name=e.name)
@@ -685,13 +732,8 @@ def compile_rulebook(text: str, file: str = "<string>") -> m.Rulebook:
             compiler.build()
         except RulebookError:
             pass
-        raise RulebookError(syntax_errors + _without_missing_headers(compiler.sink.items, statements), text)
+        raise RulebookError(syntax_errors + compiler.sink.items, text)
     return compiler.build()
-
-
-def _without_missing_headers(items: list[Diagnostic], statements: list[Statement]) -> list[Diagnostic]:
-    # A header line with a syntax error is not "missing"; say it once, at the syntax error.
-    return [d for d in items if d.code != "missing.header"]
 
 
 def load_rulebook(path: str | Path) -> m.Rulebook:

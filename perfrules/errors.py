@@ -49,6 +49,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "中文名称中不能紧跟数字（「{name}{digits}」）；请加空格，或把名称写在「」里",
         "a Chinese name cannot be followed directly by digits ('{name}{digits}'); add a space or quote the name in 「」",
     ),
+    "syntax.paren_in_name": (
+        "名称「{name}」后面紧跟括号；名称里不能直接写括号，如确需要，请把整个名称写在「」里，如「{name}（一）」",
+        "a bracket right after the name '{name}'; a name cannot contain brackets unless it is quoted, e.g. 「{name}（一）」",
+    ),
     "block.no_assessment": ("「{stmt}」必须写在某个「考核」之下", "'{stmt}' must follow an assessment (考核)"),
     "block.no_section": ("「项」必须写在某个「节」之下", "an item (项) must follow a section (节)"),
     "block.no_banding": ("「{stmt}」必须写在某个「等次」之下", "'{stmt}' must follow a banding (等次)"),
@@ -67,15 +71,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value.integer": ("{what}必须是整数", "{what} must be an integer"),
     "value.percent": ("比例必须在 0% 到 100% 之间", "a share must lie between 0% and 100%"),
     "value.floor_above_max": ("下限 {floor} 高于满分 {max}", "floor {floor} is above the maximum {max}"),
-    "item.range_not_discretionary": (
-        "金额范围只用于酌情扣分/加分",
-        "an amount range is only for a discretionary deduction or bonus",
+    "item.discretionary_range": (
+        "酌情扣分/加分要写出允许的范围，如 酌情扣 0.1 至 0.3 分",
+        "a discretionary amount needs its range, e.g. discretionary deduct 0.1 to 0.3",
+    ),
+    "item.bad_range": ("金额范围写作 0.1 至 0.3、0.1-0.3 或 0.1~0.3", "write an amount range as 0.1 to 0.3, 0.1-0.3 or 0.1~0.3"),
+    "option.conflict": ("「{a}」与「{b}」不能同时写", "'{a}' and '{b}' cannot both be given"),
+    "expr.ballot_period": (
+        "评议「{name}」按{inner}进行，只能在按{inner}的考核中使用（本考核按{outer}）",
+        "ballot group '{name}' votes per {inner}; it can only be used in a per-{inner} assessment (this one is per {outer})",
+    ),
+    "banding.move_direction": (
+        "「{kind}」应从「{a}」移到{where}的档，「{b}」在它{other}",
+        "a {kind_en} must move from '{a}' to a band {where_en} it; '{b}' is {other_en}",
+    ),
+    "banding.unreachable": (
+        "档「{band}」既没有名额、也不是「其余」档，也没有提档或降档能到达它",
+        "band '{band}' has no quota, does not take the rest, and no promotion or demotion reaches it",
     ),
     "item.tier_unit": ("分档「{tier}」的计量方式与主金额不同", "tier '{tier}' counts per a different unit than the item"),
-    "item.bonus_in_max_section": (
-        "节「{section}」有满分，其中的加分项最多加回到满分",
-        "section '{section}' has a maximum; its bonus items can only restore points up to it",
-    ),
     "item.adjust_verb": ("名额调整只能写「加」或「扣」一个比例", "a quota change takes 'add' or 'deduct' and a share"),
     "expr.cycle": ("分项之间循环引用：{cycle}", "components refer to each other in a cycle: {cycle}"),
     "expr.condition_only": ("「{kw}」只能用于等次的提档、降档条件", "'{kw}' is only allowed in a promotion or demotion condition"),

@@ -155,7 +155,7 @@ class Evaluator:
             if a.base is not None:
                 value += a.base
                 if x:
-                    lines.append(Node("base", "基础分", a.base))
+                    lines.append(Node("base", "基础分", a.base, a.base_citation.text if a.base_citation else None))
             for sec in a.sections:
                 sv, node = self.section(a, sec, period, s, x)
                 value += sv
@@ -183,11 +183,12 @@ class Evaluator:
         if a.rounding is not None:
             published = value.quantize(Decimal(1).scaleb(-a.rounding.digits), rounding=a.rounding.mode)
             if x and published != value:
-                lines.append(Node("rounding", "舍入", published - value, detail={"digits": a.rounding.digits, "mode": m.MODE_ZH.get(a.rounding.mode, a.rounding.mode), "exact": fmt(value)}))
+                lines.append(Node("rounding", "舍入", published - value, _cite(a.rounding), detail={"digits": a.rounding.digits, "mode": m.MODE_ZH.get(a.rounding.mode, a.rounding.mode), "exact": fmt(value)}))
         node = None
         if x:
             detail["exact"] = fmt(exact)
-            node = Node("total", a.label or a.name, published, _cite(a), None, detail, lines, inputs, a.assumptions)
+            citation = a.total_citation.text if a.total_citation else _cite(a)
+            node = Node("total", a.label or a.name, published, citation, None, detail, lines, inputs, a.assumptions)
         return Score(s, a, period, exact, published, node, bool(vetoes))
 
     def _fired(self, s: m.Subject, period: Period, item: m.Item) -> bool:

@@ -212,6 +212,9 @@ class Amount:
     high: Optional[Decimal]
     per_unit: Optional[str]  # 次/件/起/项, None for a one-off
     span: Span
+    # what the text said, for the compiler's checks only (not part of the meaning)
+    marked: bool = field(default=False, compare=False)
+    bad_range: bool = field(default=False, compare=False)
 
     @property
     def discretionary(self) -> bool:
@@ -279,6 +282,7 @@ class Component:
 class Rounding:
     digits: int
     mode: str  # a decimal rounding constant
+    citation: Optional[Citation]
     span: Span
 
 
@@ -292,7 +296,9 @@ class Assessment:
     components: tuple[Component, ...]  # in dependency order
     total: Optional[Expr]
     total_formula: Optional[str]
+    total_citation: Optional[Citation]
     base: Optional[Decimal]
+    base_citation: Optional[Citation]
     total_cap: Optional[Decimal]
     total_floor: Optional[Decimal]
     rounding: Optional[Rounding]

@@ -57,9 +57,9 @@ def keyword_lookup() -> dict[str, str]:
     for kw in keywords():
         if kw.terminal in _VERB_PARTS:
             continue
-        surfaces = kw.en if kw.terminal.startswith("UNIT_") else kw.zh + kw.en
-        for s in surfaces:
-            table[s] = kw.terminal
+        for s in kw.zh + kw.en:
+            # 项 is both the item keyword and a unit; the grammar accepts KW_ITEM as a unit
+            table.setdefault(s, kw.terminal)
     return table
 
 
@@ -206,7 +206,8 @@ class _ToStatements(Transformer):
         return {"PK_MONTH": m.PeriodKind.MONTH, "PK_QUARTER": m.PeriodKind.QUARTER, "PK_HALF": m.PeriodKind.HALF, "PK_YEAR": m.PeriodKind.YEAR}[c.type]
 
     def unit(self, children):
-        return next(k.zh[0] for k in keywords() if k.terminal == children[0].type)
+        terminal = "UNIT_TASK" if children[0].type == "KW_ITEM" else children[0].type
+        return next(k.zh[0] for k in keywords() if k.terminal == terminal)
 
     # -- options: (key, value, span) --
     def __default__(self, data, children, meta):
@@ -244,6 +245,7 @@ class _ToStatements(Transformer):
     @v_args(meta=True)
     def amount(self, meta, children):
         verb = children[0]
+        plus = [c for c in children if isinstance(c, Token) and c.type == "ADD_OP" and c.value == "+"]
         nums = [c for c in children if isinstance(c, Decimal)]
         unit = next((c for c in children if isinstance(c, str) and not isinstance(c, Token)), None)
         v = fold(verb.value)
@@ -251,7 +253,8 @@ class _ToStatements(Transformer):
         if v.startswith(tuple(_alts_list("KW_PER", "zh"))) and len(v) > 1 and v[1] in zh_units:
             unit = unit or v[1]
         sign = 1 if any(v.endswith(s) for s in _alts_list("VERB_ADD", "zh") + _alts_list("VERB_ADD", "en")) else -1
-        return m.Amount(sign, nums[0], nums[1] if len(nums) > 1 else None, unit, self.span_of(meta))
+        marked = any(d in v for d in _alts_list("DISCRETIONARY", "zh") + _alts_list("DISCRETIONARY", "en"))
+        return m.Amount(sign, nums[0], nums[1] if len(nums) > 1 else None, unit, self.span_of(meta), marked=marked, bad_range=bool(plus))
 
     @v_args(meta=True)
     def tier(self, meta, children):
@@ -389,10 +392,18 @@ for _kind in _STATEMENT_KINDS:
 _BLANK = re.compile(r"^\s*(#.*)?$")
 
 
-def _glued_keyword(name: str) -> Optional[str]:
-    """The longest keyword surface inside ``name`` (a likely missing space), if any."""
-    found = [s for s in keyword_lookup() if len(s) >= 2 and s in name and s != name and not s.isascii()]
-    return max(found, key=len) if found else None
+def _glued_keyword(name: str, first: bool = False) -> Optional[str]:
+    """A keyword a name begins or ends with (a likely missing space): the longest, the one at the end first.
+
+    A keyword in the middle of a name (窗口得分异常) is a legitimate name. Single-character keywords
+    count only at the start of a line's first word (节纪律)."""
+    surfaces = [s for s in keyword_lookup() if s != name and not s.isascii()]
+    ends = [s for s in surfaces if len(s) >= 2 and name.endswith(s)]
+    starts = [s for s in surfaces if (len(s) >= 2 or first) and name.startswith(s)]
+    for found in (ends, starts):
+        if found:
+            return max(found, key=len)
+    return None
 
 
 def _tokens(line: str) -> list[Token]:
@@ -421,16 +432,20 @@ def _syntax_diagnostic(err: lark.exceptions.LarkError, file: str, lineno: int, l
             return Diagnostic.make(Span(file, lineno, end, lineno, end + 1), "syntax.unexpected_end", hint)
         span = Span(file, lineno, tok.column, lineno, tok.end_column)
         # The culprit is often the token before: a name glued to a keyword (工作纪律满分) or to digits (附件1).
-        before = [t for t in _tokens(line) if t.end_pos <= tok.start_pos]
+        tokens = _tokens(line)
+        before = [t for t in tokens if t.end_pos <= tok.start_pos]
+        if before and before[-1].type == "NAME" and before[-1].end_pos == tok.start_pos and tok.type == "NUMBER":
+            t = before[-1]
+            return Diagnostic.make(Span(file, lineno, t.column, lineno, tok.end_column), "syntax.digit_in_name", name=t.value, digits=tok.value)
+        if before and before[-1].type == "NAME" and before[-1].end_pos == tok.start_pos and tok.type == "_LPAR":
+            t = before[-1]
+            return Diagnostic.make(Span(file, lineno, t.column, lineno, tok.end_column), "syntax.paren_in_name", name=t.value)
         for t in ([tok] if tok.type == "NAME" else []) + (before[-1:] if before else []):
             if t.type != "NAME":
                 continue
-            tspan = Span(file, lineno, t.column, lineno, t.end_column)
-            glued = _glued_keyword(t.value)
+            glued = _glued_keyword(t.value, first=bool(tokens) and t.start_pos == tokens[0].start_pos)
             if glued:
-                return Diagnostic.make(tspan, "syntax.glued_keyword", name=t.value, keyword=glued)
-            if t is not tok and t.end_pos == tok.start_pos and tok.type == "NUMBER":
-                return Diagnostic.make(Span(file, lineno, t.column, lineno, tok.end_column), "syntax.digit_in_name", name=t.value, digits=tok.value)
+                return Diagnostic.make(Span(file, lineno, t.column, lineno, t.end_column), "syntax.glued_keyword", name=t.value, keyword=glued)
         if tok.type in keyword_lookup().values() and "NAME" in err.expected:
             return Diagnostic.make(span, "syntax.keyword_as_name", name=tok.value)
         found = (tok.type, tok.value) if tok.type in ("NAME", "NUMBER", "STRING", "PERCENT", "DATE") else (tok.type,)
@@ -438,8 +453,19 @@ def _syntax_diagnostic(err: lark.exceptions.LarkError, file: str, lineno: int, l
     return Diagnostic.make(Span(file, lineno, 1, lineno, 2), "syntax.unexpected_end")
 
 
-# A line that does not parse still opens its block, so its children are not reported again.
-_BLOCK_OPENERS = {"KW_ASSESSMENT": "assessment", "KW_SECTION": "section", "KW_BANDING": "banding"}
+def _first_keyword(line: str) -> Optional[str]:
+    """The keyword a (broken) line starts with, also when it is glued to a name (节纪律 → KW_SECTION)."""
+    tokens = _tokens(line)
+    if not tokens:
+        return None
+    t = tokens[0]
+    if t.type == "NAME":
+        lookup = keyword_lookup()
+        for n in range(len(t.value) - 1, 0, -1):
+            if t.value[:n] in lookup:
+                return lookup[t.value[:n]]
+        return None
+    return t.type
 
 
 def iter_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -459,9 +485,7 @@ def parse_rulebook(text: str, file: str = "<string>") -> tuple[list[Statement], 
             tree = parser.parse(folded)
         except lark.exceptions.LarkError as err:
             errors.append(_syntax_diagnostic(err, file, lineno, line))
-            first = _tokens(line)[:1]
-            if first and first[0].type in _BLOCK_OPENERS:
-                statements.append(Statement("broken", Span(file, lineno, 1, lineno, len(line) + 1), {"opens": _BLOCK_OPENERS[first[0].type]}))
+            statements.append(Statement("broken", Span(file, lineno, 1, lineno, len(line) + 1), {"keyword": _first_keyword(line)}))
             continue
         statements.append(_ToStatements(file, lineno, line).transform(tree))
     return statements, errors

@@ -369,6 +369,7 @@ def test_metric_must_cover_the_assessment_categories():
 
 @pytest.mark.xfail(
     strict=True,
+    raises=TypeError,
     reason="BUG: `总分 = 排名递减(值)` (rank decay without 满分/每名 in a total formula) crashes the compiler "
     "with TypeError ('NoneType' object is not subscriptable) instead of reporting missing.option",
 )
@@ -379,6 +380,7 @@ def test_incomplete_rank_decay_in_a_total_is_a_diagnostic():
 
 @pytest.mark.xfail(
     strict=True,
+    raises=TypeError,
     reason="BUG: an incomplete rank decay nested in a formula (`分项 X = 排名递减(值) × 2`) crashes the compiler "
     "with TypeError('unexpected expression node (\"rank_decay_incomplete\", …)') instead of reporting missing.option",
 )

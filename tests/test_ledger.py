@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 import pytest
@@ -75,13 +76,10 @@ def test_item_by_clause():
 
 def test_item_by_clause_in_the_xx_district_rulebook():
     rb = load_rulebook(RULEBOOK_XX)
-    card = evaluate(rb, [occ("o1", "公安", "(三)8③", date="2022-05-06"), occ("o2", "公安", "三", date="2022-05-06", amount="1")])
-    (node,) = [x for sec in explain(card, "公安", "窗口月度", "2022-05").explanation.lines for x in sec.lines if x.kind == "item"]
-    assert (node.name, node.amount) == ("黄牌警告", Decimal("-0.1"))
-    # 【三】 is the clause of both 瞒报错报漏报 and 分中心瞒报错报漏报
-    r = rejection(card, "o2")
-    assert r.reason == "ambiguous_item"
-    assert "瞒报错报漏报" in r.message and "分中心瞒报错报漏报" in r.message
+    card = evaluate(rb, [occ("o1", "公安", "(三)8③", date="2022-05-06"), occ("o2", "公安", "（二）11④", date="2022-05-06", tier="情节严重")])
+    assert rejections(card) == {}
+    lines = [x for sec in explain(card, "公安", "窗口月度", "2022-05").explanation.lines for x in sec.lines if x.kind == "item"]
+    assert [(x.name, x.amount) for x in lines] == [("投诉属实", Decimal(-3)), ("黄牌警告", Decimal("-0.1"))]
 
 
 def test_ambiguous_clause_is_rejected_and_names_the_items():
@@ -315,3 +313,33 @@ def test_subjects_supplied_with_the_data():
     card = evaluate(RB, [occ("o1", "新窗口", "迟到早退离岗")], subjects=[subj("新窗口", "单设窗口")])
     assert rejections(card) == {}
     assert explain(card, "新窗口", "窗口月度", "2022-03").score == Decimal("24.5")
+
+
+# ---------------------------------------------------------------- data that is accepted but should not be
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a measure for a period in which the subject is not active (在考) is accepted and counted, "
+    "then silently left out of 平均/合计 (an occurrence on such a date is rejected with subject_inactive)",
+)
+def test_measure_for_a_period_the_subject_was_not_active_is_rejected():
+    rb = book(
+        "类别 分中心\n对象 新分中心 类别 分中心 在考 2022-07-01\n度量 季度得分 范围 0 至 100 周期 季\n"
+        "考核 年考 周期 年\n  分项 日常 = 平均(季度得分)\n"
+    )
+    card = evaluate(rb, [meas("q1", "新分中心", "季度得分", "2022-Q1", "10"), meas("q3", "新分中心", "季度得分", "2022-Q3", "90")])
+    assert explain(card, "新分中心", "年考", "2022").score == 90  # Q1 is not used …
+    assert rejections(card) == {"q1": "subject_inactive"}  # … so it must not be counted either
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=decimal.Overflow,
+    reason="BUG: a metric without 范围 accepts any finite decimal; 合计 of two values like 9E+999999 raises "
+    "decimal.Overflow out of evaluate() instead of rejecting the measure or reporting the problem",
+)
+def test_absurd_measure_values_do_not_crash_scoring():
+    rb = book("类别 窗口\n对象 甲 类别 窗口\n度量 季值 周期 季\n考核 年考 周期 年\n  分项 合 = 合计(季值)\n")
+    card = evaluate(rb, [meas("a", "甲", "季值", "2022-Q1", "9E+999999"), meas("b", "甲", "季值", "2022-Q2", "9E+999999")])
+    card.result()

@@ -210,7 +210,7 @@ def test_circled_or_superscript_digit_after_a_name_is_a_diagnostic(line):
 # ---------------------------------------------------------------- all errors in one run
 
 DEMO = """\
-标题："窗口考核"
+标题 @"窗口考核"
 生效 2022-01-01
 类别 单设窗口
 考核 窗口月度 周期 月 对象 单设窗囗
@@ -222,7 +222,7 @@ DEMO = """\
 def test_a_file_with_several_errors_reports_all_of_them():
     err = compile_error(DEMO)
     assert [(d.span.line, d.span.column, d.code) for d in err.diagnostics] == [
-        (1, 3, "syntax.unexpected_char"),
+        (1, 4, "syntax.unexpected_char"),
         (2, 14, "syntax.unexpected_end"),
         (4, 17, "unknown.name"),
         (5, 16, "value.floor_above_max"),
@@ -242,7 +242,7 @@ def test_errors_after_a_broken_line_are_still_found():
 def test_messages_are_chinese_by_default(monkeypatch):
     monkeypatch.delenv("PERFRULES_LANG", raising=False)
     err = compile_error(DEMO)
-    assert "无法识别的字符「：」" in str(err)
+    assert "无法识别的字符「@」" in str(err)
     assert "语句不完整；此处应为：「至」" in str(err)
     assert "未定义的类别「单设窗囗」；是否想写「单设窗口」？" in str(err)
 
@@ -252,7 +252,7 @@ def test_perfrules_lang_en_gives_english_messages(monkeypatch):
     err = compile_error(DEMO)
     text = str(err)
     for phrase in (
-        "unexpected character '：'",
+        "unexpected character '@'",
         "incomplete statement; expected: 'to'",
         "unknown category '单设窗囗'; did you mean '单设窗口'?",
         "floor 30 is above the maximum 25",
@@ -345,8 +345,8 @@ def test_condition_operators_are_normalised():
         考核 年考 周期 年
           分项 得 = 值
         等次 档次 依据 年考
-          档 合格 其余
           档 良好
+          档 合格 其余
           档 基本合格
           提档 合格 至 良好 当 得分 ≥ 第一名 × 85%
           降档 合格 至 基本合格 当 得分 ＜ 第一名 × 70%
