@@ -3,24 +3,27 @@
 The whole pipeline::
 
     rulebook = load_rulebook("rulebooks/xx-district-2022.rules")
-    records, digest = read_events(["events.jsonl"])
+    records, digest = read_events(["occurrences.jsonl", "measures.csv"])
     card = evaluate(rulebook, records, inputs_sha256=digest)
-    print(render_table(card))
+    print(render_table(card.result(explanations=False)))
     print(render_explanation(card.explain("公安")))
 """
 
 __version__ = "0.1.0"
 
+from .catalogue import catalogue  # noqa: E402
 from .compiler import compile_rulebook, load_rulebook  # noqa: E402
 from .errors import DataError, PerfrulesError, QueryError, RulebookError  # noqa: E402
 from .events import Ballot, Fact, Measure, Occurrence, SubjectRecord, read_events, read_subjects  # noqa: E402
 from .explain import Explanation, Line, Result  # noqa: E402
+from .render import render_explanation, render_table  # noqa: E402
 from .scorecard import Scorecard, evaluate  # noqa: E402
 
 __all__ = [
     "__version__",
-    "compile_rulebook", "load_rulebook",
+    "compile_rulebook", "load_rulebook", "catalogue",
     "read_events", "read_subjects", "evaluate", "Scorecard",
+    "render_table", "render_explanation",
     "Occurrence", "Measure", "Ballot", "Fact", "SubjectRecord",
     "Result", "Explanation", "Line",
     "PerfrulesError", "RulebookError", "DataError", "QueryError",
