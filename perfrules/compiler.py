@@ -60,6 +60,7 @@ class _Assessment:
     bounds: list[Statement] = field(default_factory=list)
     base: Optional[Statement] = None
     round: Optional[Statement] = None
+    broken: bool = False  # a line of it had a syntax error (already reported)
 
 
 @dataclass
@@ -97,6 +98,7 @@ class Compiler:
         self.bandings: dict[str, _Banding] = {}
         self.item_owner: dict[str, Statement] = {}
         self.broken_headers: set[str] = set()
+        self.item_assessment: dict[str, str] = {}
 
     # ---- pass 1: statements into blocks ----
     def collect(self, statements: Iterable[Statement]) -> None:
@@ -111,6 +113,7 @@ class Compiler:
                     assessment, section, banding = _Assessment(st), None, None
                 elif kw == "KW_SECTION" and assessment is not None:
                     section = []
+                    assessment.broken = True
                 elif kw == "KW_BANDING":
                     assessment, section, banding = None, None, _Banding(st)
                 elif kw in _HEADER_KEYWORDS:
@@ -143,6 +146,7 @@ class Compiler:
                     self.sink.error(name.span, "dup.name", what="项目", name=name.text, line=first.span.line)
                 else:
                     self.item_owner[name.text] = st
+                    self.item_assessment[name.text] = _name(assessment.st).text if assessment.st.kind == "assessment" else ""
                 section.append(st)
             elif k in IN_ASSESSMENT:
                 if assessment is None:
@@ -309,7 +313,7 @@ class Compiler:
             end = self.date_of(t2) if t2 is not None else None
             if start and end and end < start:
                 self.err(opts["active"][1], "value.date_order")
-        label = opts["label"][0] if "label" in opts else name.text
+        label = opts["label"][0] if "label" in opts else (st.get("label") or name.text)
         return m.Subject(name.text, label, category, parent, start, end, st.span)
 
     def metric(self, st: Statement) -> m.Metric:
@@ -374,7 +378,7 @@ class Compiler:
             if sec.name in first_line:
                 self.err(_name(sst).span, "dup.name", what="节", name=sec.name, line=first_line[sec.name])
             first_line.setdefault(sec.name, sst.span.line)
-        if not sections and not a.components:
+        if not sections and not a.components and not a.broken:
             self.err(name.span, "assessment.empty", name=name.text)
         local = {s.name: ("section", s.span) for s in sections}
         comp_st = {}
@@ -389,17 +393,17 @@ class Compiler:
         deps: dict[str, set[str]] = {}
         for cname, cst in comp_st.items():
             copts = _opts(cst, self.sink)
-            if "incomplete_rank_decay" in cst.fields:
-                self.err(cst.fields["incomplete_rank_decay"], "missing.option", what="排名递减", name=cname, opt="满分、每名")
-                continue
             ctx.deps = set()
             expr = ctx.resolve(cst.get("values")[-1])
             deps[cname] = set(ctx.deps)
-            cmax = cst.get("values")[0] if len(cst.get("values")) == 2 else None
+            cmax = copts["max"][0] if "max" in copts else None
+            cfloor = copts["floor"][0] if "floor" in copts else None
             if cmax is not None:
-                self.positive(cmax, cst.span, "满分")
+                self.positive(cmax, copts["max"][1], "满分")
+                if cfloor is not None and cfloor > cmax:
+                    self.err(copts["floor"][1], "value.floor_above_max", floor=cfloor, max=cmax)
             formula = self.text.splitlines()[cst.span.line - 1][cst.get("values")[-1].span.column - 1 : cst.get("values")[-1].span.end_column - 1]
-            comps[cname] = m.Component(cname, cmax, expr, formula.strip(), cst.get("citation"), cst.get("label"), self.assumption_ids(copts), cst.span)
+            comps[cname] = m.Component(cname, cmax, cfloor, expr, formula.strip(), cst.get("citation"), cst.get("label"), self.assumption_ids(copts), cst.span)
         order = self.topo(deps, comp_st)
         total = total_formula = None
         if a.total is not None:
@@ -426,6 +430,8 @@ class Compiler:
             digits, *mode = a.round.get("values")
             if digits != digits.to_integral_value():
                 self.err(a.round.span, "value.integer", what="舍入位数")
+            elif digits > 20:
+                self.err(a.round.span, "value.digits")
             rounding = m.Rounding(int(digits), m.ROUNDING_MODES[mode[0]] if mode else self.default_mode, a.round.get("citation"), a.round.span)
         return m.Assessment(
             name.text, st.get("label"), period, cats, sections, tuple(comps[n] for n in order if n in comps),
@@ -507,6 +513,8 @@ class Compiler:
                 ta = m.Amount(ta.sign, ta.low, ta.high, amount.per_unit, ta.span)
             if ta.per_unit != amount.per_unit:
                 self.err(t.span, "item.tier_unit", tier=t.name)
+            if ta.sign != amount.sign:
+                self.err(t.span, "item.tier_sign", tier=t.name)
             tiers.append(m.Tier(t.name, ta, t.span))
         cap = opts["cap"][0] if "cap" in opts else None
         if cap is not None:
@@ -639,11 +647,38 @@ class _ExprContext:
         if isinstance(e, m.BinOp):
             return m.BinOp(e.op, self.resolve(e.left), self.resolve(e.right), e.span)
         if isinstance(e, m.RankDecay):
+            if e.full is None or e.step is None:
+                c.err(e.span, "missing.option", what="排名递减", name="", opt="满分、每名")
+                return m.RankDecay(self.resolve(e.value), Decimal(0), Decimal(0), e.ties, e.lower_first, e.span)
             if e.full <= 0:
                 c.err(e.span, "value.positive", what="满分")
             if e.step < 0:
                 c.err(e.span, "value.positive", what="每名")
             return m.RankDecay(self.resolve(e.value), e.full, e.step, e.ties, e.lower_first, e.span)
+        if isinstance(e, m.Piecewise):
+            pieces = []
+            for i, piece in enumerate(e.pieces):
+                if piece.op is None and i != len(e.pieces) - 1:
+                    c.err(piece.span, "expr.piecewise_rest")
+                pieces.append(m.Piece(piece.op, self.resolve(piece.bound) if piece.bound is not None else None, self.resolve(piece.value), piece.span))
+            if not e.pieces or e.pieces[-1].op is not None:
+                c.err(e.span, "expr.piecewise_rest")
+            return m.Piecewise(self.resolve(e.value), tuple(pieces), e.span)
+        if isinstance(e, m.CountOf):
+            owner = c.item_owner.get(e.item)
+            if owner is None:
+                c.err(e.span, "unknown.name", did_you_mean(e.item, c.item_owner), what="项目", name=e.item)
+                return e
+            inner = c.periods.get(c.item_assessment.get(e.item), self.period)
+            if inner.value > self.period.value or self.period.value % inner.value:
+                c.err(e.span, "expr.not_finer", what="项目", name=e.item, inner=inner.zh, outer=self.period.zh)
+            return e
+        if isinstance(e, m.ChildAggregate):
+            if e.assessment not in c.assessments:
+                c.err(e.span, "unknown.name", did_you_mean(e.assessment, c.assessments), what="考核", name=e.assessment)
+            elif c.periods[e.assessment] != self.period:
+                c.err(e.span, "expr.period_mismatch", what="考核", name=e.assessment, inner=c.periods[e.assessment].zh, outer=self.period.zh)
+            return e
         if isinstance(e, m.BallotValue):
             group = c.ballots.get(e.group)
             if group is None:

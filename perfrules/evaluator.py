@@ -21,6 +21,7 @@ CONTEXT = decimal.Context(
 )
 ZERO = Decimal(0)
 OPS = {"+": "+", "-": "−", "*": "×", "/": "÷"}
+OPS_CMP = {">=": "≥", "<=": "≤"}
 
 
 @dataclass(slots=True, eq=False)
@@ -94,14 +95,22 @@ class Evaluator:
         self._section_items = {(a.name, sec.name): {it.name for it in sec.items} for a in rulebook.assessments for sec in a.sections}
         self._vetoes = {a.name: [it for sec in a.sections for it in sec.items if it.veto] for a in rulebook.assessments}
         self._item_groups = {it.name: [(None, it.amount)] + [(t.name, t.amount) for t in it.tiers] for it in rulebook.items()}
+        self._items = {it.name: it for it in rulebook.items()}
+        self._item_period = {it.name: rulebook.assessment(it.assessment).period for it in rulebook.items()}
         self._component_by_name = {(a.name, c.name): c for a in rulebook.assessments for c in a.components}
         self._metrics = {x.name: x for x in rulebook.metrics}
         self._groups = {g.name: g for g in rulebook.ballots}
         self._tallies: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
         self.warnings: list[Warning] = []
         self._warned: set[Warning] = set()
+        # Without a 总分 formula the total adds the parts no formula uses: a section or component that a
+        # component refers to is an intermediate value, counted once through that component.
         self._top_level = {
             a.name: [c for c in a.components if not any(_refers(o.expr, c.name) for o in a.components if o is not c)]
+            for a in rulebook.assessments
+        }
+        self._top_sections = {
+            a.name: [sec for sec in a.sections if not any(_refers(o.expr, sec.name, "section") for o in a.components)]
             for a in rulebook.assessments
         }
 
@@ -138,7 +147,7 @@ class Evaluator:
     def _score(self, a: m.Assessment, period: Period, s: m.Subject, x: bool) -> Score:
         lines: list[Node] = []
         inputs: list[Node] = []
-        detail: dict = {"period": period.key}
+        detail: dict = {"period": period.key, "subject": s.id}
         if a.total is not None:
             value, text, parts = self.expr(a.total, a, period, s, x)
             value = ZERO if value is None else value
@@ -156,7 +165,7 @@ class Evaluator:
                 value += a.base
                 if x:
                     lines.append(Node("base", "基础分", a.base, a.base_citation.text if a.base_citation else None))
-            for sec in a.sections:
+            for sec in self._top_sections[a.name]:
                 sv, node = self.section(a, sec, period, s, x)
                 value += sv
                 if x:
@@ -327,6 +336,8 @@ class Evaluator:
             raw = value
             if c.max is not None and value > c.max:
                 value = c.max
+            if c.floor is not None and value < c.floor:
+                value = c.floor
             node = None
             if x:
                 detail: dict = {"formula": c.formula, "computation": f"{text} = {fmt(None if missing else raw)}"}
@@ -342,9 +353,14 @@ class Evaluator:
                 if raw != value:
                     if not lines:
                         lines.append(Node("formula", c.formula, raw))
-                    lines.append(Node("cap", "满分封顶", value - raw, detail={"limit": fmt(c.max), "absorbed": fmt(raw - value)}))
+                    if value < raw:
+                        lines.append(Node("cap", "满分封顶", value - raw, detail={"limit": fmt(c.max), "absorbed": fmt(raw - value)}))
+                    else:
+                        lines.append(Node("floor", "下限", value - raw, detail={"limit": fmt(c.floor), "absorbed": fmt(value - raw)}))
                 if c.max is not None:
                     detail["max"] = fmt(c.max)
+                if c.floor is not None:
+                    detail["floor"] = fmt(c.floor)
                 node = Node("component", c.name, value, _cite(c), c.label, detail, lines, inputs, c.assumptions)
         self._components[key] = (value, node)
         return value, node
@@ -383,6 +399,8 @@ class Evaluator:
                 self.warn(a, period, s, f"公式「{text or a.name}」除数为 0")
                 return None, text, None
             return lv / rv, text, None
+        if isinstance(e, m.Piecewise):
+            return self.piecewise(e, a, period, s, x)
         value, node = self.term(e, a, period, s, x)
         if not x:
             return value, None, None
@@ -406,16 +424,70 @@ class Evaluator:
             return self.ballot(a, e.group, period, s, x)
         if isinstance(e, m.RankDecay):
             return self.rank_decay(a, e, period, s, x)
+        if isinstance(e, m.CountOf):
+            return self.count_of(a, e, period, s, x)
+        if isinstance(e, m.ChildAggregate):
+            return self.child_aggregate(a, e, period, s, x)
         raise TypeError(f"cannot evaluate {e!r}")  # the compiler only lets the nodes above through
 
     def _provenance(self, e: m.Expr, a: m.Assessment, period: Period, s: m.Subject) -> list[Node]:
-        if isinstance(e, (m.Ref, m.Aggregate, m.BallotValue, m.RankDecay)):
+        if isinstance(e, (m.Ref, m.Aggregate, m.BallotValue, m.RankDecay, m.CountOf, m.ChildAggregate)):
             return [self.term(e, a, period, s, True)[1]]
+        if isinstance(e, m.Piecewise):
+            return self._provenance(e.value, a, period, s)
         if isinstance(e, m.Neg):
             return self._provenance(e.operand, a, period, s)
         if isinstance(e, m.BinOp):
             return self._provenance(e.left, a, period, s) + self._provenance(e.right, a, period, s)
         return []
+
+    def piecewise(self, e: m.Piecewise, a: m.Assessment, period: Period, s: m.Subject, x: bool
+                  ) -> tuple[Optional[Decimal], Optional[str], Optional[list[Node]]]:
+        v, vt, _ = self.expr(e.value, a, period, s, x)
+        if v is None:
+            return None, (f"分段({vt})" if x else None), None
+        for piece in e.pieces:
+            if piece.op is not None:
+                bound = self.expr(piece.bound, a, period, s)[0]
+                if bound is None or not _compare(piece.op, v, bound):
+                    continue
+            value, _, _ = self.expr(piece.value, a, period, s)
+            if not x:
+                return value, None, None
+            row = "其余" if piece.op is None else f"{OPS_CMP.get(piece.op, piece.op)} {self.expr(piece.bound, a, period, s, True)[1]}"
+            return value, f"分段({vt}：{row} 则 {fmt(value)})", None
+        return None, None, None  # unreachable: the compiler requires 其余 as the last row
+
+    def count_of(self, a: m.Assessment, e: m.CountOf, period: Period, s: m.Subject, x: bool = False) -> tuple[Decimal, Optional[Node]]:
+        kind = self._item_period[e.item]
+        per_period = []
+        for sub in period.subperiods(kind):
+            n = sum(slot[0] for (name, _), slot in self.ledger.fired(s.id, sub).items() if name == e.item)
+            per_period.append((sub.key, n))
+        total = Decimal(sum(n for _, n in per_period))
+        if not x:
+            return total, None
+        item = self._items[e.item]
+        detail = {"item": e.item, "periods": {k: n for k, n in per_period if n}, "computation": f"{e.item} 共 {fmt(total)} 次"}
+        return total, Node("count", f"次数({e.item})", total, _cite(item), item.label, detail, event_key=(s.id, e.item, period))
+
+    def child_aggregate(self, a: m.Assessment, e: m.ChildAggregate, period: Period, s: m.Subject, x: bool = False
+                        ) -> tuple[Optional[Decimal], Optional[Node]]:
+        inner = self.rulebook.assessment(e.assessment)
+        children = [c for c in self.population(inner, period) if c.parent == s.id]
+        scores = [self.score(inner, period, c, x) for c in children]
+        fn = "下属平均" if e.fn == "avg" else "下属合计"
+        if not scores:
+            self.warn(a, period, s, f"{fn}({e.assessment})：没有在考的下属对象")
+            return None, (Node("aggregate", f"{fn}({e.assessment})", None, detail={"missing_all": True}) if x else None)
+        total = sum((sc.published for sc in scores), ZERO)
+        value = total / len(scores) if e.fn == "avg" else total
+        if not x:
+            return value, None
+        parts = " + ".join(f"{sc.subject.name} {fmt(sc.published)}" for sc in scores)
+        detail = {"function": e.fn, "of": e.assessment, "subjects": [c.id for c in children],
+                  "computation": (f"({parts}) ÷ {len(scores)} = {fmt(value)}" if e.fn == "avg" else f"{parts} = {fmt(value)}")}
+        return value, Node("aggregate", f"{fn}({e.assessment})", value, detail=detail, inputs=[sc.node for sc in scores])
 
     def metric(self, a: m.Assessment, name: str, period: Period, s: m.Subject, x: bool = False) -> tuple[Optional[Decimal], Optional[Node]]:
         metric = self._metrics[name]
@@ -691,13 +763,16 @@ def _compare(op: str, left: Decimal, right: Decimal) -> bool:
     return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right, "==": left == right}[op]
 
 
-def _refers(e: m.Expr, name: str) -> bool:
+def _refers(e: m.Expr, name: str, target: str = "component") -> bool:
     if isinstance(e, m.Ref):
-        return e.name == name and e.target == "component"
+        return e.name == name and e.target == target
     if isinstance(e, m.Neg):
-        return _refers(e.operand, name)
+        return _refers(e.operand, name, target)
     if isinstance(e, m.BinOp):
-        return _refers(e.left, name) or _refers(e.right, name)
+        return _refers(e.left, name, target) or _refers(e.right, name, target)
     if isinstance(e, m.RankDecay):
-        return _refers(e.value, name)
+        return _refers(e.value, name, target)
+    if isinstance(e, m.Piecewise):
+        return _refers(e.value, name, target) or any(
+            (p.bound is not None and _refers(p.bound, name, target)) or _refers(p.value, name, target) for p in e.pieces)
     return False

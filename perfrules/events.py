@@ -16,11 +16,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Iterator, Literal, NamedTuple, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, TypeAdapter, ValidationError, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt, TypeAdapter, ValidationError, field_serializer
 
 from .errors import DataError
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+_LIMIT = Decimal("1E12")
+
+
+def _sane(value: Decimal) -> Decimal:
+    """Points and measures are ordinary numbers: finite, below 10^12, at most 12 decimals."""
+    if not value.is_finite() or abs(value) >= _LIMIT or value.as_tuple().exponent < -12:
+        raise ValueError("数值应为有限小数，绝对值小于 10^12、最多 12 位小数 / a finite decimal below 10^12 with at most 12 decimals")
+    return value
+
+
+Amount = Annotated[Decimal, AfterValidator(_sane)]
 
 
 class _Event(BaseModel):
@@ -37,7 +49,7 @@ class Occurrence(_Event):
     date: Union[dt.datetime, dt.date] = Field(description="ISO date or datetime; datetimes are read in the rulebook's time zone")
     count: PositiveInt = Field(1, description="Number of occurrences this record stands for")
     tier: Optional[str] = Field(None, description="Severity tier, e.g. 情节严重")
-    amount: Optional[Decimal] = Field(None, description="Points per occurrence, for a discretionary item")
+    amount: Optional[Amount] = Field(None, description="Points per occurrence, for a discretionary item")
     staff: Optional[str] = None
     evidence: Optional[str] = None
     status: Literal["upheld", "overturned"] = Field("upheld", description="overturned (申诉成功): kept on record, never deducted")
@@ -54,7 +66,7 @@ class Measure(_Event):
     subject: str = Field(min_length=1)
     metric: str = Field(min_length=1)
     period: str = Field(description="2022, 2022-H1, 2022-Q3 or 2022-03")
-    value: Decimal
+    value: Amount
 
     @field_serializer("value")
     def _value(self, v: Decimal) -> str:
@@ -77,7 +89,7 @@ class Fact(_Event):
     kind: Literal["fact"]
     name: str = Field(min_length=1)
     period: str
-    value: Union[bool, Decimal]
+    value: Union[bool, Amount]
 
     @field_serializer("value")
     def _value(self, v: Union[bool, Decimal]) -> Union[bool, str]:

@@ -285,6 +285,8 @@ class Ledger:
         p = self._period(ev.period, metric.period, ev, origin)
         if p is None:
             return
+        if not subject.active_during(p.start, p.end):
+            return self._reject(ev.id, origin, "subject_inactive", f"{subject.id} {p.key}")
         if (metric.low is not None and ev.value < metric.low) or (metric.high is not None and ev.value > metric.high):
             return self._reject(ev.id, origin, "value_out_of_range", f"{ev.value}，允许 {metric.low}–{metric.high}")
         key = (metric.name, subject.id, p.key)

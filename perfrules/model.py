@@ -109,6 +109,40 @@ class RankDecay:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """One row of a threshold table: ``op bound`` (None for 其余) gives ``value``."""
+
+    op: Optional[str]
+    bound: Optional["Expr"]
+    value: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Piecewise:
+    value: "Expr"
+    pieces: tuple[Piece, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class CountOf:
+    """The number of upheld occurrences of an item for the subject within the period."""
+
+    item: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class ChildAggregate:
+    """avg/sum of the scores of the subject's subordinates (subjects whose parent it is) in an assessment."""
+
+    fn: str  # "avg" or "sum"
+    assessment: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class ScoreRef:
     span: Span
 
@@ -118,7 +152,7 @@ class FirstRef:
     span: Span
 
 
-Expr = Union[Num, Ref, Neg, BinOp, Aggregate, BallotValue, RankDecay, ScoreRef, FirstRef]
+Expr = Union[Num, Ref, Neg, BinOp, Aggregate, BallotValue, RankDecay, Piecewise, CountOf, ChildAggregate, ScoreRef, FirstRef]
 
 
 # ---- declarations ----
@@ -270,6 +304,7 @@ class Section:
 class Component:
     name: str
     max: Optional[Decimal]
+    floor: Optional[Decimal]
     expr: Expr
     formula: str  # the formula as written, for explanations
     citation: Optional[Citation]

@@ -311,10 +311,34 @@ class _ToStatements(Transformer):
     def rank_decay(self, meta, children):
         expr = children[1]
         opts = {k: v for k, v, _ in children[2:]}
-        return m.RankDecay(
-            expr, opts.get("max", Decimal(0)), opts.get("step", Decimal(0)), opts.get("ties", "competition"),
-            bool(opts.get("lower_first", False)), self.span_of(meta),
-        ) if "max" in opts and "step" in opts else ("rank_decay_incomplete", expr, self.span_of(meta), opts)
+        # 满分 and 每名 are required; when missing they stay None and the compiler says so
+        return m.RankDecay(expr, opts.get("max"), opts.get("step"), opts.get("ties", "competition"),
+                           bool(opts.get("lower_first", False)), self.span_of(meta))
+
+    @v_args(meta=True)
+    def piecewise(self, meta, children):
+        return m.Piecewise(children[1], tuple(children[2:]), self.span_of(meta))
+
+    @v_args(meta=True)
+    def piece(self, meta, children):
+        op, bound, _, value = children
+        return m.Piece({"≥": ">=", "≤": "<="}.get(op.value, op.value), bound, value, self.span_of(meta))
+
+    @v_args(meta=True)
+    def piece_rest(self, meta, children):
+        return m.Piece(None, None, children[-1], self.span_of(meta))
+
+    @v_args(meta=True)
+    def count_of(self, meta, children):
+        return m.CountOf(children[1].text, self.span_of(meta))
+
+    @v_args(meta=True)
+    def child_avg(self, meta, children):
+        return m.ChildAggregate("avg", children[1].text, self.span_of(meta))
+
+    @v_args(meta=True)
+    def child_sum(self, meta, children):
+        return m.ChildAggregate("sum", children[1].text, self.span_of(meta))
 
     @v_args(meta=True)
     def condition(self, meta, children):
@@ -342,8 +366,6 @@ class _ToStatements(Transformer):
                 fields[c[0]] = c[1]
             elif isinstance(c, tuple) and len(c) == 3 and isinstance(c[0], str) and isinstance(c[2], Span):
                 opts.append(c)
-            elif isinstance(c, tuple) and c and c[0] == "rank_decay_incomplete":
-                fields["incomplete_rank_decay"] = c[2]
             elif isinstance(c, m.Name):
                 names.append(c)
             elif isinstance(c, DateText):

@@ -85,6 +85,9 @@ def describe(line: Line) -> str:
         elif not line.lines or (len(line.lines) == 1 and line.lines[0].kind != "rank_decay"):
             text += f"：{d.get('computation', '')}"
         return text + _assume(line)
+    if k == "count":
+        per = "，".join(f"{p} {n} 次" for p, n in d.get("periods", {}).items())
+        return f"{line.name} = {fmt(line.amount)}" + (f"（{per}）" if per else "") + _cite(line)
     if k == "formula":
         return f"公式 {line.name} = {fmt(line.amount)}"
     if k == "aggregate":
@@ -149,7 +152,7 @@ def _events_text(line: Line) -> Optional[str]:
     return "事件：" + "；".join(parts)
 
 
-def _tree(line: Line, tree: Tree, depth: int) -> None:
+def _tree(line: Line, tree: Tree, depth: int, root: Optional[str] = None) -> None:
     events = _events_text(line)
     if events:
         tree.add(events)
@@ -157,21 +160,23 @@ def _tree(line: Line, tree: Tree, depth: int) -> None:
         rd = line.lines[0]
         node = tree.add(_label(rd))
         for child in rd.inputs:
-            _tree(child, node.add(_label(child)), depth + 1)
+            _tree(child, node.add(_label(child)), depth + 1, root)
         return
     for child in line.lines:
         if child.kind == "max":
             continue
-        _tree(child, tree.add(_label(child)), depth + 1)
+        _tree(child, tree.add(_label(child)), depth + 1, root)
     for child in line.inputs:
         if child.kind == "total" and depth > 0:
             # A sub-period score inside an average: one line, expanded only when it lost points.
-            sub = tree.add(f"{child.detail.get('period', child.name)}：{fmt(child.amount)}")
+            who = child.detail.get("subject")
+            head = child.detail.get("period", child.name) if who in (None, line.detail.get("subject"), root) else f"{who} {child.detail.get('period', '')}"
+            sub = tree.add(f"{head}：{fmt(child.amount)}")
             for part in child.lines:
                 if part.kind == "section" and part.amount is not None and part.detail.get("max") and Decimal(part.detail["max"]) != part.amount:
-                    _tree(part, sub.add(_label(part)), depth + 1)
+                    _tree(part, sub.add(_label(part)), depth + 1, root)
             continue
-        _tree(child, tree.add(_label(child)), depth + 1)
+        _tree(child, tree.add(_label(child)), depth + 1, root)
 
 
 def deductions(line: Line, period: Optional[str] = None) -> list[tuple[Line, Optional[str]]]:
@@ -202,7 +207,7 @@ def render_explanation(expl: Explanation, fmt_: str = "text") -> str:
         "一、得分构成",
     ]
     tree = Tree(_label(s.explanation))
-    _tree(s.explanation, tree, 0)
+    _tree(s.explanation, tree, 0, s.subject)
     out.append(_text(tree).rstrip("\n"))
     items = sorted(deductions(s.explanation), key=lambda x: (x[0].amount or 0, x[1] or "", x[0].name))
     out += ["", "二、扣分与加分明细（按金额从大到小）"]

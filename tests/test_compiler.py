@@ -217,12 +217,6 @@ def test_rounding_mode_defaults_to_the_file_mode(words, mode):
     assert rb.assessments[0].rounding.mode == mode
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a subject's display name (`对象 税务分中心 类别 分中心 名称 \"区税务分中心\"`) is dropped: the "
-    "parser's opt_label tuple is taken for a statement label (fields['label']) and the compiler looks for "
-    "opts['label'], so Subject.name is always the id",
-)
 def test_subject_display_name_is_kept():
     rb = compile_rulebook(ZH, "t.rules")
     assert rb.subjects[0].name == "甲窗口"
@@ -367,23 +361,11 @@ def test_metric_must_cover_the_assessment_categories():
 # ---------------------------------------------------------------- crashes instead of diagnostics
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: `总分 = 排名递减(值)` (rank decay without 满分/每名 in a total formula) crashes the compiler "
-    "with TypeError ('NoneType' object is not subscriptable) instead of reporting missing.option",
-)
 def test_incomplete_rank_decay_in_a_total_is_a_diagnostic():
     err = compile_error(HEADER + "类别 窗口\n度量 值 周期 月\n考核 月考 周期 月\n  分项 X = 值\n  总分 = 排名递减(值)\n")
     assert "missing.option" in [d.code for d in err.diagnostics]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: an incomplete rank decay nested in a formula (`分项 X = 排名递减(值) × 2`) crashes the compiler "
-    "with TypeError('unexpected expression node (\"rank_decay_incomplete\", …)') instead of reporting missing.option",
-)
 def test_incomplete_rank_decay_inside_a_formula_is_a_diagnostic():
     err = compile_error(HEADER + "类别 窗口\n度量 值 周期 月\n考核 月考 周期 月\n  分项 X = 排名递减(值) × 2\n")
     assert "missing.option" in [d.code for d in err.diagnostics]
@@ -394,12 +376,6 @@ def test_incomplete_rank_decay_as_a_whole_component_is_a_diagnostic():
     assert diag(err) == [(6, "missing.option")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a tier whose verb has the opposite sign of the item's (`每次扣 1 分，表扬 每次加 2 分`) compiles, "
-    "and the evaluator applies the item's sign to the tier's points: a +2 bonus is scored as −2 "
-    "(the occurrences line says +2, the item line −2, so the explanation no longer adds up)",
-)
 def test_tier_with_opposite_sign_is_rejected_or_scored_with_its_own_sign():
     try:
         rb = book("类别 窗口\n对象 甲 类别 窗口\n考核 月考 周期 月\n  节 纪律\n    项 迟到 每次扣 1 分，表扬 每次加 2 分\n")

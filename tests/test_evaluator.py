@@ -6,6 +6,8 @@ import decimal
 
 import pytest
 
+from perfrules.errors import RulebookError
+
 from conftest import (
     D, assert_accounting, book, evaluate, explain, fact, find, find_all, meas, occ, rejection, rejections, subj,
     sum_violations, vote,
@@ -346,14 +348,11 @@ def test_rounding_modes(mode, value, expected):
     assert str(explain(card, "甲", "年考", "2022").score) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=decimal.InvalidOperation,
-    reason="BUG: `舍入 50 位` compiles, but evaluating raises decimal.InvalidOperation (quantize to 50 places "
-    "exceeds the evaluator's 40-digit context); the compiler should bound the digits or the evaluator cope",
-)
-def test_rounding_to_many_digits_does_not_crash():
-    rb = book("类别 窗口\n对象 甲 类别 窗口\n考核 月考 周期 月\n  节 纪律 满分 95.5\n  舍入 50 位\n")
+def test_rounding_to_many_digits_is_a_compile_error_not_a_crash():
+    with pytest.raises(RulebookError) as err:
+        book("类别 窗口\n对象 甲 类别 窗口\n考核 月考 周期 月\n  节 纪律 满分 95.5\n  舍入 50 位\n")
+    assert [d.code for d in err.value.diagnostics] == ["value.digits"]
+    rb = book("类别 窗口\n对象 甲 类别 窗口\n考核 月考 周期 月\n  节 纪律 满分 95.5\n  舍入 20 位\n")
     assert explain(evaluate(rb, []), "甲", "月考", "2022-03").score == D("95.5")
 
 

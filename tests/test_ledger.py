@@ -11,7 +11,7 @@ from conftest import (
     RULEBOOK_XX, accepted, assert_accounting, book, evaluate, explain, fact, meas, occ, rejection, rejections, subj, vote,
 )
 from perfrules import QueryError, load_rulebook
-from perfrules.events import Malformed, Origin
+from perfrules.events import Malformed, Origin, read_events
 
 RB = book(
     """\
@@ -318,11 +318,6 @@ def test_subjects_supplied_with_the_data():
 # ---------------------------------------------------------------- data that is accepted but should not be
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a measure for a period in which the subject is not active (在考) is accepted and counted, "
-    "then silently left out of 平均/合计 (an occurrence on such a date is rejected with subject_inactive)",
-)
 def test_measure_for_a_period_the_subject_was_not_active_is_rejected():
     rb = book(
         "类别 分中心\n对象 新分中心 类别 分中心 在考 2022-07-01\n度量 季度得分 范围 0 至 100 周期 季\n"
@@ -333,13 +328,14 @@ def test_measure_for_a_period_the_subject_was_not_active_is_rejected():
     assert rejections(card) == {"q1": "subject_inactive"}  # … so it must not be counted either
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=decimal.Overflow,
-    reason="BUG: a metric without 范围 accepts any finite decimal; 合计 of two values like 9E+999999 raises "
-    "decimal.Overflow out of evaluate() instead of rejecting the measure or reporting the problem",
-)
-def test_absurd_measure_values_do_not_crash_scoring():
+def test_absurd_measure_values_are_rejected_at_the_boundary(tmp_path):
     rb = book("类别 窗口\n对象 甲 类别 窗口\n度量 季值 周期 季\n考核 年考 周期 年\n  分项 合 = 合计(季值)\n")
-    card = evaluate(rb, [meas("a", "甲", "季值", "2022-Q1", "9E+999999"), meas("b", "甲", "季值", "2022-Q2", "9E+999999")])
-    card.result()
+    feed = tmp_path / "m.jsonl"
+    feed.write_text(
+        '{"id":"a","kind":"measure","subject":"甲","metric":"季值","period":"2022-Q1","value":"9E+999999"}\n'
+        '{"id":"b","kind":"measure","subject":"甲","metric":"季值","period":"2022-Q2","value":"NaN"}\n'
+        '{"id":"c","kind":"measure","subject":"甲","metric":"季值","period":"2022-Q3","value":"2.5"}\n', encoding="utf-8")
+    records, _ = read_events([feed])
+    card = evaluate(rb, records)
+    assert [(r.event_id, r.reason) for r in card.ledger.rejections] == [("a", "malformed"), ("b", "malformed")]
+    assert card.result().assessments[0].subjects[0].score == D("2.5")
