@@ -338,4 +338,4 @@ def test_absurd_measure_values_are_rejected_at_the_boundary(tmp_path):
     records, _ = read_events([feed])
     card = evaluate(rb, records)
     assert [(r.event_id, r.reason) for r in card.ledger.rejections] == [("a", "malformed"), ("b", "malformed")]
-    assert card.result().assessments[0].subjects[0].score == D("2.5")
+    assert card.result().assessments[0].subjects[0].score == Decimal("2.5")
