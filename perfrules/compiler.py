@@ -26,11 +26,11 @@ OPTION_ZH = {
 }
 HEADER = {"title": "标题", "source": "来源", "jurisdiction": "辖区", "effective": "生效", "timezone": "时区", "rounding_mode": "舍入方式"}
 DECLARATIONS = {"assumption", "category", "subject", "metric", "fact", "grades", "ballot"}
-IN_ASSESSMENT = {"section", "component", "total", "total_bounds", "base", "round"}
+IN_ASSESSMENT = {"section", "component", "total", "total_bounds", "base", "round", "notice", "summary"}
 IN_BANDING = {"band", "move", "quota_adjust", "quota_rounding", "tiebreak"}
 STMT_ZH = {
     "section": "节", "item": "项", "component": "分项", "total": "总分", "total_bounds": "总分", "base": "基础分",
-    "round": "舍入", "band": "档", "move": "提档/降档", "quota_adjust": "若…则", "quota_rounding": "名额取整", "tiebreak": "并列比较",
+    "round": "舍入", "notice": "通报", "summary": "汇总", "band": "档", "move": "提档/降档", "quota_adjust": "若…则", "quota_rounding": "名额取整", "tiebreak": "并列比较",
 }
 WHAT = {
     "category": "类别", "subject": "对象", "metric": "度量", "fact": "事实", "grades": "评议等级", "ballot": "评议",
@@ -60,6 +60,8 @@ class _Assessment:
     bounds: list[Statement] = field(default_factory=list)
     base: Optional[Statement] = None
     round: Optional[Statement] = None
+    notice: Optional[Statement] = None
+    summaries: list[Statement] = field(default_factory=list)
     broken: bool = False  # a line of it had a syntax error (already reported)
 
 
@@ -158,6 +160,8 @@ class Compiler:
                     assessment.sections.append((st, section))
                 elif k == "component":
                     assessment.components.append(st)
+                elif k == "summary":
+                    assessment.summaries.append(st)
                 elif k == "total_bounds":
                     assessment.bounds.append(st)
                 else:
@@ -433,11 +437,28 @@ class Compiler:
             elif digits > 20:
                 self.err(a.round.span, "value.digits")
             rounding = m.Rounding(int(digits), m.ROUNDING_MODES[mode[0]] if mode else self.default_mode, a.round.get("citation"), a.round.span)
+        top = bottom = 3
+        if a.notice is not None:
+            numbers = list(a.notice.get("values", []))
+            for end in a.notice.get("ends", []):
+                n = numbers.pop(0)
+                if n != n.to_integral_value() or n < 0:
+                    self.err(a.notice.span, "value.integer", what="通报名数")
+                if end == "KW_TOP":
+                    top = int(n)
+                else:
+                    bottom = int(n)
+        summaries = []
+        for sst in a.summaries:
+            sctx = _ExprContext(self, name.text, period, cats, set(local), set(comp_st), summary=True)
+            e = sst.get("values")[0]
+            text = self.text.splitlines()[sst.span.line - 1][e.span.column - 1 : e.span.end_column - 1].strip()
+            summaries.append(m.Summary(_name(sst).text, sctx.resolve(e), text, sst.get("citation"), sst.get("label"), sst.span))
         return m.Assessment(
             name.text, st.get("label"), period, cats, sections, tuple(comps[n] for n in order if n in comps),
             total, total_formula, a.total.get("citation") if a.total is not None else None,
             base, a.base.get("citation") if a.base is not None else None, cap, floor, rounding,
-            st.get("citation"), self.assumption_ids(opts), st.span,
+            st.get("citation"), self.assumption_ids(opts), st.span, top, bottom, tuple(summaries),
         )
 
     def topo(self, deps: dict[str, set[str]], sts: dict[str, Statement]) -> list[str]:
@@ -544,6 +565,21 @@ class Compiler:
                 continue
             seen[bname.text] = bst
             quota = opts["quota"][0] if "quota" in opts else None
+            count = None
+            if "quota_count" in opts:
+                n, nspan = opts["quota_count"]
+                if n != n.to_integral_value() or n < 0:
+                    self.err(nspan, "value.integer", what="名额")
+                count = int(n)
+                if quota is not None:
+                    self.err(nspan, "dup.option", opt="名额")
+                if rest_seen:
+                    self.err(bname.span, "banding.quota_after_rest", band=bname.text)
+            condition = None
+            if "condition" in opts:
+                condition = opts["condition"][0]
+                for e in (condition.left, condition.right):
+                    self.check_condition(e)
             if quota is not None:
                 if not 0 <= quota <= 1:
                     self.err(opts["quota"][1], "value.percent")
@@ -555,10 +591,10 @@ class Compiler:
                     self.err(opts["rest"][1], "banding.rest_twice")
                 rest_seen = True
             only = tuple(n.text for n in opts["only"][0] if self.known(n, self.decls["category"], "类别")) if "only" in opts else ()
-            bands.append(m.Band(bname.text, quota, "rest" in opts, only, "award" in opts, bst.get("citation"), bst.get("label"), self.assumption_ids(opts), bst.span))
+            bands.append(m.Band(bname.text, quota, count, condition, "rest" in opts, only, "award" in opts, bst.get("citation"), bst.get("label"), self.assumption_ids(opts), bst.span))
         if not bands:
             self.err(name.span, "banding.no_bands", name=name.text)
-        elif not rest_seen:
+        elif not rest_seen and not any(x.count is not None or x.condition is not None for x in bands):
             self.err(name.span, "banding.no_rest", name=name.text)
         if total_quota > 1:
             self.err(name.span, "banding.quota_sum", total=f"{fmt(total_quota * 100)}%")
@@ -581,14 +617,14 @@ class Compiler:
             moves.append(m.Move(mst.get("move"), f.text, t.text, cond, mst.get("citation"), mst.get("label"), self.assumption_ids(_opts(mst, self.sink)), mst.span))
         targets = {mv.to_band for mv in moves}
         for band in bands:
-            if band.quota is None and not band.rest and band.name not in targets:
+            if band.quota is None and band.count is None and not band.rest and band.name not in targets:
                 self.err(band.span, "banding.unreachable", band=band.name)
         adjusts = []
         for ast_ in b.adjusts:
             fact, band = _name(ast_, 0), _name(ast_, 1)
             self.known(fact, self.decls["fact"], "事实")
             if self.known(band, seen, "档") and bands and next((x for x in bands if x.name == band.text), None) is not None:
-                if next(x for x in bands if x.name == band.text).quota is None:
+                if next(x for x in bands if x.name == band.text).quota is None:  # a share, not a count
                     self.err(band.span, "banding.quota_adjust_band", band=band.text)
             verb = ast_.get("verb")
             sign = 1 if verb.strip() in ("加", "add") else -1 if verb.strip() in ("扣", "deduct") else 0
@@ -634,9 +670,16 @@ class _ExprContext:
     sections: set[str]
     components: set[str]
     deps: set[str] = field(default_factory=set)
+    summary: bool = False  # a 汇总 line: sums over all subjects, so only metrics, 次数 and numbers
 
     def resolve(self, e: Any) -> m.Expr:
         c = self.c
+        if self.summary and not isinstance(e, (m.Num, m.Neg, m.BinOp, m.CountOf, m.Ref)):
+            c.err(e.span, "expr.summary_only")
+            return e
+        if self.summary and isinstance(e, m.Ref) and e.name not in c.metrics:
+            c.err(e.span, "expr.summary_only")
+            return e
         if isinstance(e, m.Num):
             return e
         if isinstance(e, (m.ScoreRef, m.FirstRef)):

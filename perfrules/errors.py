@@ -94,6 +94,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value.digits": ("舍入位数最多 20 位", "at most 20 rounding digits"),
     "item.adjust_verb": ("名额调整只能写「加」或「扣」一个比例", "a quota change takes 'add' or 'deduct' and a share"),
     "expr.piecewise_rest": ("分段表必须以「其余 则 …」结尾，且「其余」只能是最后一档", "a piecewise table must end with 'rest then …', and only there"),
+    "expr.summary_only": ("「汇总」只能用度量、次数(项目)、数字和四则运算（各对象合计后计算）", "a summary may use only metrics, count(item), numbers and arithmetic (summed over all subjects)"),
     "expr.cycle": ("分项之间循环引用：{cycle}", "components refer to each other in a cycle: {cycle}"),
     "expr.condition_only": ("「{kw}」只能用于等次的提档、降档条件", "'{kw}' is only allowed in a promotion or demotion condition"),
     "expr.not_in_condition": ("条件中只能引用「得分」「第一名」和数字", "a condition may use only score, first and numbers"),

@@ -626,6 +626,43 @@ class Evaluator:
             for sid, v in raw.items()
         }
 
+    # ---- notice figures ----
+    def summary(self, a: m.Assessment, sm: m.Summary, period: Period) -> dict:
+        """A hall-wide figure: each metric and 次数 in the formula is first summed over the population."""
+        pop = self.population(a, period)
+        sums: dict[str, Decimal] = {}
+        missing: dict[str, int] = {}
+
+        def total(e: m.Expr) -> Optional[Decimal]:
+            if isinstance(e, m.Num):
+                return e.value
+            if isinstance(e, m.Neg):
+                v = total(e.operand)
+                return None if v is None else -v
+            if isinstance(e, m.BinOp):
+                lv, rv = total(e.left), total(e.right)
+                if lv is None or rv is None or (e.op == "/" and rv == 0):
+                    return None
+                return {"+": lambda: lv + rv, "-": lambda: lv - rv, "*": lambda: lv * rv, "/": lambda: lv / rv}[e.op]()
+            if isinstance(e, m.CountOf):
+                key = f"次数({e.item})"
+                if key not in sums:
+                    sums[key] = sum((self.count_of(a, e, period, s)[0] for s in pop), ZERO)
+                return sums[key]
+            if isinstance(e, m.Ref) and e.target == "metric":
+                if e.name not in sums:
+                    values = [self.ledger.measures.get((e.name, s.id, period.key)) for s in pop]
+                    sums[e.name] = sum((v[0] for v in values if v is not None), ZERO)
+                    missing[e.name] = sum(1 for v in values if v is None)
+                return sums[e.name]
+            raise TypeError(f"not a summary term: {e!r}")
+
+        with decimal.localcontext(CONTEXT):
+            value = total(sm.expr)
+        return {"name": sm.name, "value": value, "formula": sm.formula, "sums": {k: fmt(v) for k, v in sums.items()},
+                "missing": {k: n for k, n in missing.items() if n}, "citation": sm.citation.text if sm.citation else None,
+                "label": sm.label}
+
     # ---- banding ----
     def disqualified(self, s: m.Subject, period: Period, a: m.Assessment) -> list[str]:
         reasons = [f"{item}（{event_id}，{day}）" for day, item, event_id in self.ledger.disqualifying.get(s.id, ())
@@ -672,6 +709,10 @@ class Evaluator:
         quotas = []
         sizes = {}
         for band in b.bands:
+            if band.count is not None:
+                sizes[band.name] = band.count
+                quotas.append({"band": band.name, "places": band.count, "of": n, "size": band.count})
+                continue
             if band.quota is None:
                 continue
             share = max(ZERO, min(Decimal(1), shares[band.name]))
@@ -685,14 +726,17 @@ class Evaluator:
         ties: list[dict] = []
         remaining = list(order)
         disq = {s.id: self.disqualified(s, period, a) for s in pop}
+        first_score = first[1] if first else ZERO
         for band in b.bands:
-            if band.quota is not None:
+            if band.quota is not None or band.count is not None:
                 eligible = []
                 for s in remaining:
                     if band.only and s.category not in band.only:
                         why[s.id]["ineligible"].append({"band": band.name, "reason": f"类别「{s.category}」不在「仅限 {'、'.join(band.only)}」内"})
                     elif band.award and disq[s.id]:
                         why[s.id]["ineligible"].append({"band": band.name, "reason": "已取消评先资格：" + "；".join(disq[s.id])})
+                    elif band.condition is not None and not _holds(band.condition, scores[s.id].published, first_score):
+                        why[s.id]["ineligible"].append({"band": band.name, "reason": f"不满足条件 {band.condition.text}"})
                     else:
                         eligible.append(s)
                 size = sizes[band.name]
@@ -714,7 +758,6 @@ class Evaluator:
                     why[s.id].update(phase="rest")
                 remaining = []
         moves = []
-        first_score = first[1] if first else ZERO
         for mv in b.moves:
             for s in order:
                 if assigned.get(s.id) != mv.from_band:
@@ -757,6 +800,10 @@ def _cond_value(e: m.Expr, score: Decimal, first: Decimal) -> Decimal:
         lv, rv = _cond_value(e.left, score, first), _cond_value(e.right, score, first)
         return {"+": lambda: lv + rv, "-": lambda: lv - rv, "*": lambda: lv * rv, "/": lambda: lv / rv if rv else ZERO}[e.op]()
     raise TypeError(f"not a condition term: {e!r}")
+
+
+def _holds(c: m.Condition, score: Decimal, first: Decimal) -> bool:
+    return _compare(c.op, _cond_value(c.left, score, first), _cond_value(c.right, score, first))
 
 
 def _compare(op: str, left: Decimal, right: Decimal) -> bool:

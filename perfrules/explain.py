@@ -110,8 +110,13 @@ class Statistics(BaseModel):
     lowest_subjects: list[str] = []
     mean: Optional[Decimal] = None
     spread: Optional[Decimal] = None
+    above_base: Optional[int] = Field(None, description="subjects scoring above the base score (基础分), when there is one")
+    base: Optional[Decimal] = None
+    top: list[dict[str, str]] = Field([], description="the first N as a notice prints them (通报 前 N)")
+    bottom: list[dict[str, str]] = Field([], description="the last N (通报 后 N)")
+    summaries: list[dict[str, Any]] = Field([], description="hall-wide figures (汇总), e.g. an overall rate")
 
-    @field_serializer("highest", "lowest", "mean", "spread")
+    @field_serializer("highest", "lowest", "mean", "spread", "base")
     def _d(self, v):
         return None if v is None else format(v, "f")
 

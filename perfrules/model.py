@@ -322,6 +322,18 @@ class Rounding:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A hall-wide figure: metric names and 次数(项目) stand for their sums over the assessed subjects."""
+
+    name: str
+    expr: Expr
+    formula: str
+    citation: Optional[Citation]
+    label: Optional[str]
+    span: Span
+
+
+@dataclass(frozen=True)
 class Assessment:
     name: str
     label: Optional[str]
@@ -340,6 +352,9 @@ class Assessment:
     citation: Optional[Citation]
     assumptions: tuple[str, ...]
     span: Span
+    notice_top: int = 3
+    notice_bottom: int = 3
+    summaries: tuple[Summary, ...] = ()
 
 
 # ---- banding ----
@@ -349,6 +364,8 @@ class Assessment:
 class Band:
     name: str
     quota: Optional[Decimal]  # share, e.g. 0.40
+    count: Optional[int]  # or a number of places, e.g. 5 (前 5 名)
+    condition: Optional["Condition"]  # only subjects meeting it, e.g. 得分 ≥ 100
     rest: bool
     only: tuple[str, ...]  # eligible categories; empty = all
     award: bool

@@ -220,6 +220,8 @@ class _ToStatements(Transformer):
                 value = (children[1], Decimal(children[2].value[:-1]) / 100)
             if data == "opt_quota":
                 value = Decimal(children[1].value[:-1]) / 100
+            if data == "opt_condition":
+                value = children[1]
             if data == "opt_active":
                 dates = [c for c in children if isinstance(c, DateText)]
                 value = (dates[0], dates[1] if len(dates) > 1 else None)
@@ -380,6 +382,8 @@ class _ToStatements(Transformer):
                     fields["percent"] = Decimal(c.value[:-1]) / 100
                 elif c.type == "VERB":
                     fields["verb"] = c.value
+                elif c.type in ("KW_TOP", "KW_BOTTOM"):
+                    fields.setdefault("ends", []).append(c.type)
                 elif c.type in ("KW_PROMOTE", "KW_DEMOTE"):
                     fields["move"] = "promote" if c.type == "KW_PROMOTE" else "demote"
                 else:
@@ -401,7 +405,7 @@ def _alts_list(terminal: str, lang: str) -> list[str]:
 
 _STATEMENT_KINDS = (
     "title source jurisdiction effective timezone rounding_mode assumption category subject metric fact grades ballot "
-    "assessment section item component total total_bounds base round banding band move quota_adjust quota_rounding tiebreak"
+    "assessment section item component total total_bounds base round notice summary banding band move quota_adjust quota_rounding tiebreak"
 ).split()
 
 for _kind in _STATEMENT_KINDS:

@@ -233,7 +233,7 @@ def _band_text(b: Line) -> str:
     first = d.get("first") or {}
     lines = [f"总分 {d['score']}，第 {d['place']} 名 / {d['population']}；第一名 {first.get('subject')} {first.get('score')}"]
     for q in d.get("quotas", []):
-        lines.append(f"名额：{q['band']} {q['share']} × {q['of']} = {q['exact']} → {q['size']} 个（{q['rounding']}）")
+        lines.append(f"名额：{q['band']} " + (f"{q['places']} 个" if "places" in q else f"{q['share']} × {q['of']} = {q['exact']} → {q['size']} 个（{q['rounding']}）"))
     for x in d.get("ineligible", []):
         lines.append(f"不参加「{x['band']}」：{x['reason']}")
     if d.get("phase") == "quota":
@@ -311,11 +311,20 @@ def render_table(result: Result, max_rejections: Optional[int] = None) -> str:
                 f"最高 {st.highest:f}（{'、'.join(st.highest_subjects)}）  最低 {st.lowest:f}（{'、'.join(st.lowest_subjects)}）  "
                 f"平均 {shorten(fmt(st.mean), 3)}  分差 {st.spread:f}  共 {st.count} 个"
             )
+        if st.count and st.above_base is not None:
+            parts.append(f"高于基础分 {fmt(st.base)} 的 {st.above_base} 个")
+        if st.top:
+            parts.append("前 " + str(len(st.top)) + " 名：" + "、".join(f"{r['name']} {r['score']}" for r in st.top)
+                         + ("；后 " + str(len(st.bottom)) + " 名：" + "、".join(f"{r['name']} {r['score']}" for r in st.bottom) if st.bottom else ""))
+        for sm in st.summaries:
+            sums = "，".join(f"{k} {v}" for k, v in sm["sums"].items())
+            parts.append(f"汇总 {sm['name']} = {sm['formula']} = {shorten(sm['value']) if sm['value'] is not None else '—'}（{sums}）"
+                         + (f" 【{sm['citation']}】" if sm.get("citation") else ""))
         for b in a.bandings:
             fp = b.first_place or {}
             parts.append(f"等次「{b.banding}」：第一名 {fp.get('subject')} {fp.get('score')}")
             for q in b.quotas:
-                parts.append(f"  名额 {q['band']}：{q['share']} × {q['of']} = {q['exact']} → {q['size']} 个（{q['rounding']}）")
+                parts.append(f"  名额 {q['band']}：" + (f"{q['places']} 个" if "places" in q else f"{q['share']} × {q['of']} = {q['exact']} → {q['size']} 个（{q['rounding']}）"))
             for adj in b.adjustments:
                 state = "已适用" if adj["applied"] else ("未提供，按否" if adj["value"] is None else "不适用")
                 parts.append(f"  若 {adj['fact']}：{adj['band']} 名额 {adj['delta']}（{state}）")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import decimal
 import gc
 import hashlib
 from collections import Counter
@@ -12,7 +13,7 @@ from typing import Iterable, Optional, Union
 from . import __version__
 from . import model as m
 from .errors import DataError, QueryError, did_you_mean, message
-from .evaluator import BandingOutcome, Evaluator, Score
+from .evaluator import CONTEXT, BandingOutcome, Evaluator, Score
 from .events import Event, Malformed, SubjectRecord
 from .explain import (
     AccountingLine, AssessmentResult, BandingResult, Explanation, RejectionLine, Result, RulebookRef, Statistics,
@@ -118,18 +119,31 @@ class Scorecard:
             band_explanation=to_line(band.node, None) if band is not None and explanation else None,
         )
 
-    def statistics(self, scored: list[Score]) -> Statistics:
+    def statistics(self, a: m.Assessment, period: str, scored: list[Score]) -> Statistics:
+        """The figures a notice prints: highest, lowest, average, spread, above the base, top and bottom N, summaries."""
+        summaries = []
+        if scored:
+            for sm in a.summaries:
+                figure = self.evaluator.summary(a, sm, scored[0].period)
+                summaries.append(dict(figure, value=None if figure["value"] is None else format(figure["value"], "f")))
         if not scored:
-            return Statistics(count=0)
+            return Statistics(count=0, summaries=summaries)
         values = [sc.published for sc in scored]
         hi, lo = max(values), min(values)
-        import decimal
-        from .evaluator import CONTEXT
         with decimal.localcontext(CONTEXT):
             mean = sum(values, Decimal(0)) / len(values)
+
+        def row(sc: Score) -> dict[str, str]:
+            return {"rank": str(self.ranks[(a.name, period, sc.subject.id)]), "subject": sc.subject.id, "name": sc.subject.name,
+                    "score": format(sc.published, "f")}
+
         return Statistics(
             count=len(values), highest=hi, highest_subjects=[sc.subject.id for sc in scored if sc.published == hi],
             lowest=lo, lowest_subjects=[sc.subject.id for sc in scored if sc.published == lo], mean=mean, spread=hi - lo,
+            above_base=sum(1 for v in values if v > a.base) if a.base is not None else None, base=a.base,
+            top=[row(sc) for sc in scored[: a.notice_top]],
+            bottom=[row(sc) for sc in scored[len(scored) - a.notice_bottom:]] if a.notice_bottom else [],
+            summaries=summaries,
         )
 
     def banding_result(self, o: BandingOutcome) -> BandingResult:
@@ -172,7 +186,7 @@ class Scorecard:
                 am = self.rulebook.assessment(a)
                 chosen.append(AssessmentResult(
                     assessment=a, label=am.label, period=p, citation=am.citation.text if am.citation else None,
-                    statistics=self.statistics(scored),
+                    statistics=self.statistics(am, p, scored),
                     bandings=[self.banding_result(o) for o in self.bandings.get((a, p), ())],
                     subjects=[self.subject_result(sc, explanations) for sc in scored],
                 ))
