@@ -141,8 +141,9 @@ class Scorecard:
             count=len(values), highest=hi, highest_subjects=[sc.subject.id for sc in scored if sc.published == hi],
             lowest=lo, lowest_subjects=[sc.subject.id for sc in scored if sc.published == lo], mean=mean, spread=hi - lo,
             above_base=sum(1 for v in values if v > a.base) if a.base is not None else None, base=a.base,
-            top=[row(sc) for sc in scored[: a.notice_top]],
-            bottom=[row(sc) for sc in scored[len(scored) - a.notice_bottom:]] if a.notice_bottom else [],
+            # ties at the cut are all listed: a notice cannot name one of two equal scores and not the other
+            top=[row(sc) for sc in scored if a.notice_top and sc.published >= scored[min(a.notice_top, len(scored)) - 1].published],
+            bottom=[row(sc) for sc in scored if a.notice_bottom and sc.published <= scored[max(len(scored) - a.notice_bottom, 0)].published],
             summaries=summaries,
         )
 
