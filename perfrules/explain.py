@@ -112,7 +112,9 @@ class Statistics(BaseModel):
     spread: Optional[Decimal] = None
     above_base: Optional[int] = Field(None, description="subjects scoring above the base score (基础分), when there is one")
     base: Optional[Decimal] = None
-    top: list[dict[str, str]] = Field([], description="the first N as a notice prints them (通报 前 N)")
+    top_n: int = 3
+    bottom_n: int = 3
+    top: list[dict[str, str]] = Field([], description="the first N as a notice prints them (通报 前 N), ties at the cut included")
     bottom: list[dict[str, str]] = Field([], description="the last N (通报 后 N)")
     summaries: list[dict[str, Any]] = Field([], description="hall-wide figures (汇总), e.g. an overall rate")
 

@@ -314,8 +314,10 @@ def render_table(result: Result, max_rejections: Optional[int] = None) -> str:
         if st.count and st.above_base is not None:
             parts.append(f"高于基础分 {fmt(st.base)} 的 {st.above_base} 个")
         if st.top:
-            parts.append("前 " + str(len(st.top)) + " 名：" + "、".join(f"{r['name']} {r['score']}" for r in st.top)
-                         + ("；后 " + str(len(st.bottom)) + " 名：" + "、".join(f"{r['name']} {r['score']}" for r in st.bottom) if st.bottom else ""))
+            def listed(n: int, rows: list) -> str:
+                tie = f"（含并列共 {len(rows)} 个）" if len(rows) > n else ""
+                return f"{n} 名{tie}：" + "、".join(f"{r['name']} {r['score']}" for r in rows)
+            parts.append("前 " + listed(st.top_n, st.top) + ("；后 " + listed(st.bottom_n, st.bottom) if st.bottom else ""))
         for sm in st.summaries:
             sums = "，".join(f"{k} {v}" for k, v in sm["sums"].items())
             parts.append(f"汇总 {sm['name']} = {sm['formula']} = {shorten(sm['value']) if sm['value'] is not None else '—'}（{sums}）"

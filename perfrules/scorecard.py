@@ -141,6 +141,7 @@ class Scorecard:
             count=len(values), highest=hi, highest_subjects=[sc.subject.id for sc in scored if sc.published == hi],
             lowest=lo, lowest_subjects=[sc.subject.id for sc in scored if sc.published == lo], mean=mean, spread=hi - lo,
             above_base=sum(1 for v in values if v > a.base) if a.base is not None else None, base=a.base,
+            top_n=a.notice_top, bottom_n=a.notice_bottom,
             # ties at the cut are all listed: a notice cannot name one of two equal scores and not the other
             top=[row(sc) for sc in scored if a.notice_top and sc.published >= scored[min(a.notice_top, len(scored)) - 1].published],
             bottom=[row(sc) for sc in scored if a.notice_bottom and sc.published <= scored[max(len(scored) - a.notice_bottom, 0)].published],
