@@ -17,6 +17,7 @@ from .errors import DataError, QueryError, RulebookError, default_lang
 from .events import EVENT_ADAPTER, SUBJECTS_ADAPTER, EventReader, read_subjects
 from .explain import Explanation, Result
 from .render import render_catalogue, render_csv, render_explanation, render_table
+from .periods import parse_period
 from .resources import shipped
 from .scorecard import Scorecard, evaluate
 
@@ -126,7 +127,9 @@ def _scorecard(args) -> Scorecard:
     if missing:
         raise DataError(f"找不到事件文件 / events file not found: {', '.join(missing)}")
     reader = EventReader()
-    card = evaluate(rulebook, _records(reader, args.events), subjects=subjects, period=args.period, inputs_sha256="")
+    # --period chooses what is shown; the whole effective range is scored, so that year-to-date counts,
+    # averages and streaks see every event they depend on.
+    card = evaluate(rulebook, _records(reader, args.events), subjects=subjects, inputs_sha256="")
     card.inputs_sha256 = reader.digest.hexdigest()  # complete only once every file has been read
     return card
 
@@ -152,19 +155,27 @@ def cmd_score(args) -> int:
     assessment = args.assessment
     if assessment is not None:
         card.pick(assessment)  # a clear error for an unknown name
+    if args.period is not None and parse_period(args.period) is None:
+        raise QueryError(f"周期写法错误「{args.period}」，应如 2022、2022-H1、2022-Q3、2022-03 / malformed period")
+    period = args.period
     if args.format == "text" and assessment is None:
         banded = [b.assessment for b in card.rulebook.bandings]
         names = [a.name for a in card.rulebook.assessments if a.name in banded] or [a.name for a in card.rulebook.assessments]
-        results = [card.result(n, explanations=False) for n in names]
+        if period is not None:  # show what the period holds: the banded assessments, else every assessment in it
+            names = [n for n in names if card.result(n, period, explanations=False).assessments] or \
+                    [a.name for a in card.rulebook.assessments if card.result(a.name, period, explanations=False).assessments]
+        if not names:
+            raise QueryError(f"所选周期「{period}」内没有任何考核结果 / nothing scored in that period")
+        results = [card.result(n, period, explanations=False) for n in names]
         merged = results[0].model_copy(update={"assessments": [x for r in results for x in r.assessments],
                                                "warnings": [w for r in results for w in r.warnings]})
         text = render_table(merged, max_rejections=50)
     elif args.format == "text":
-        text = render_table(card.result(assessment, explanations=False), max_rejections=50)
+        text = render_table(card.result(assessment, period, explanations=False), max_rejections=50)
     elif args.format == "csv":
-        text = render_csv(card.result(assessment, explanations=False))
+        text = render_csv(card.result(assessment, period, explanations=False))
     else:
-        text = card.result(assessment, explanations=not args.no_explanations).model_dump_json(indent=2) + "\n"
+        text = card.result(assessment, period, explanations=not args.no_explanations).model_dump_json(indent=2) + "\n"
     write_output(text, args.output)
     if args.format != "text" and args.output is None and card.accounting.rejected:
         sys.stderr.write(f"拒收 {card.accounting.rejected} 条（见 rejections）/ {card.accounting.rejected} rejected\n")

@@ -101,6 +101,7 @@ class Compiler:
         self.item_owner: dict[str, Statement] = {}
         self.broken_headers: set[str] = set()
         self.item_assessment: dict[str, str] = {}
+        self.joints: list[tuple[m.Name, m.Joint]] = []
 
     # ---- pass 1: statements into blocks ----
     def collect(self, statements: Iterable[Statement]) -> None:
@@ -282,6 +283,15 @@ class Compiler:
         self.categories_by_assessment: dict[str, tuple[str, ...]] = {}
         assessments = tuple(self.assessment(a) for a in self.assessments.values())
         self.built = {a.name: a for a in assessments}
+        built_items = {it.name: it for a in assessments for sec in a.sections for it in sec.items}
+        for source, joint in self.joints:
+            target = built_items.get(joint.item)
+            if target is None:
+                self.err(joint.span, "unknown.name", did_you_mean(joint.item, built_items), what="项目", name=joint.item)
+            elif joint.item == source.text:
+                self.err(joint.span, "item.joint_self")
+            elif target.amount.discretionary or target.amount.per_unit is None:
+                self.err(joint.span, "item.joint_target", name=joint.item)
         bandings = tuple(self.banding(b) for b in self.bandings.values())
         if self.sink:
             raise RulebookError(self.sink.items, self.text)
@@ -540,9 +550,30 @@ class Compiler:
         cap = opts["cap"][0] if "cap" in opts else None
         if cap is not None:
             self.positive(cap, opts["cap"][1], "上限")
+        escalation = None
+        if "escalate" in opts:
+            (start, esc_amount, over_year), span = opts["escalate"]
+            esc_amount = self.amount(esc_amount)
+            if esc_amount.per_unit is None:
+                esc_amount = m.Amount(esc_amount.sign, esc_amount.low, esc_amount.high, amount.per_unit, esc_amount.span)
+            if start != start.to_integral_value() or start < 2:
+                self.err(span, "item.escalation_start")
+            if amount.discretionary or esc_amount.discretionary or amount.per_unit is None or tiers:
+                self.err(span, "item.escalation_kind")
+            if esc_amount.sign != amount.sign:
+                self.err(span, "item.tier_sign", tier="自第 N 次起")
+            escalation = m.Escalation(int(start), esc_amount, over_year, span)
+        joint = None
+        if "joint" in opts:
+            (target, share), span = opts["joint"]
+            if not 0 < share <= 1:
+                self.err(span, "value.percent")
+            joint = m.Joint(target.text, share, target.span)
+            self.joints.append((_name(st), joint))
         return m.Item(
             _name(st).text, assessment, section, amount, tuple(tiers), "disqualify" in opts or "veto" in opts,
             "veto" in opts, cap, st.get("citation"), st.get("label"), self.assumption_ids(opts), st.span,
+            escalation, joint,
         )
 
     # ---- banding ----

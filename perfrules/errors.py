@@ -92,6 +92,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "item.tier_unit": ("分档「{tier}」的计量方式与主金额不同", "tier '{tier}' counts per a different unit than the item"),
     "item.tier_sign": ("分档「{tier}」与本项方向相反（一个扣分、一个加分）", "tier '{tier}' goes the other way than its item (deduct vs add)"),
     "value.digits": ("舍入位数最多 20 位", "at most 20 rounding digits"),
+    "item.escalation_start": ("「自第 N 次起」的 N 必须是不小于 2 的整数", "the N of 'from N onward' must be a whole number of at least 2"),
+    "item.escalation_kind": (
+        "「自第 N 次起」只用于按次计、金额固定、没有分档的项目",
+        "'from N onward' is only for per-occurrence items with a fixed amount and no tiers",
+    ),
+    "item.joint_self": ("「连带」要指向上级对象的另一个项目", "'also' must name another item, the parent's"),
+    "item.joint_target": ("连带的目标项目「{name}」必须按次计、金额固定", "the item '{name}' a joint posting goes to must count per occurrence at a fixed amount"),
     "item.adjust_verb": ("名额调整只能写「加」或「扣」一个比例", "a quota change takes 'add' or 'deduct' and a share"),
     "expr.piecewise_rest": ("分段表必须以「其余 则 …」结尾，且「其余」只能是最后一档", "a piecewise table must end with 'rest then …', and only there"),
     "expr.summary_only": ("「汇总」只能用度量、次数(项目)、数字和四则运算（各对象合计后计算）", "a summary may use only metrics, count(item), numbers and arithmetic (summed over all subjects)"),

@@ -202,7 +202,7 @@ class Evaluator:
 
     def _fired(self, s: m.Subject, period: Period, item: m.Item) -> bool:
         fired = self.ledger.fired(s.id, period)
-        return any(v[0] > 0 for (name, _), v in fired.items() if name == item.name)
+        return any(v[0] > 0 for k, v in fired.items() if k[0] == item.name and k[2] is None)
 
     # ---- sections and items ----
     def section(self, a: m.Assessment, sec: m.Section, period: Period, s: m.Subject, x: bool) -> tuple[Decimal, Optional[Node]]:
@@ -211,7 +211,7 @@ class Evaluator:
         if hit is not None:
             return hit
         fired = self.ledger.fired(s.id, period)
-        names = {name for name, _ in fired} if fired else ()
+        names = {k[0] for k in fired} if fired else ()
         if not names or self._section_items[(a.name, sec.name)].isdisjoint(names):
             return self._untouched(a, sec)
         lines: list[Node] = []
@@ -279,32 +279,40 @@ class Evaluator:
         lines: list[Node] = []
         total = ZERO
         overturned = 0
-        fired_any = False
-        for tier, amount in self._item_groups[it.name]:
-            slot = fired.get((it.name, tier))
+        count_all = 0
+        groups = [(tier, amount, None) for tier, amount in self._item_groups[it.name]]
+        groups += [(None, it.amount, k[2]) for k in fired if k[0] == it.name and k[2] is not None]  # joint postings
+        for tier, amount, share in groups:
+            slot = fired.get((it.name, tier, share))
             if slot is None:
                 continue
             count, amount_sum, over = slot
             overturned += over
             if count == 0:
                 continue
-            fired_any = True
-            if amount.discretionary:
+            count_all += count
+            if share is not None:
+                value = amount.low * count * share
+                if x:
+                    lines.append(Node("occurrences", f"连带 {fmt(share * 100)}%", amount.sign * value,
+                                      detail={"count": count, "unit": amount.per_unit, "per": fmt(amount.low), "share": fmt(share * 100) + "%"}))
+            elif amount.discretionary:
                 value = amount_sum
+                if x:
+                    lines.append(Node("occurrences", tier or "一般", amount.sign * value,
+                                      detail={"count": count, "unit": amount.per_unit, "range": [fmt(amount.low), fmt(amount.high)], "amounts": fmt(amount_sum)}))
             elif amount.per_unit is None:
                 value = amount.low
+                if x:
+                    lines.append(Node("occurrences", tier or "一般", amount.sign * value, detail={"count": count, "once": True, "per": fmt(amount.low)}))
+            elif it.escalation is not None and tier is None:
+                value = self._escalated(it, count, period, s, lines if x else None)
             else:
                 value = amount.low * count
+                if x:
+                    lines.append(Node("occurrences", tier or "一般", amount.sign * value, detail={"count": count, "unit": amount.per_unit, "per": fmt(amount.low)}))
             total += value
-            if x:
-                if amount.discretionary:
-                    det = {"count": count, "unit": amount.per_unit, "range": [fmt(amount.low), fmt(amount.high)], "amounts": fmt(amount_sum)}
-                elif amount.per_unit is None:
-                    det = {"count": count, "once": True, "per": fmt(amount.low)}
-                else:
-                    det = {"count": count, "unit": amount.per_unit, "per": fmt(amount.low)}
-                lines.append(Node("occurrences", tier or "一般", amount.sign * value, detail=det))
-        if not fired_any and not overturned:
+        if not count_all and not overturned:
             return None
         if it.cap is not None and total > it.cap:
             absorbed = total - it.cap
@@ -313,13 +321,38 @@ class Evaluator:
             total = it.cap
         if not x:
             return total, None
-        detail = {"count": sum(n.detail["count"] for n in lines if n.kind == "occurrences"), "overturned": overturned}
+        detail = {"count": count_all, "overturned": overturned}
         if it.disqualify:
             detail["disqualify"] = True
         if it.veto:
             detail["veto"] = True
         return total, Node("item", it.name, it.amount.sign * total, _cite(it), it.label, detail, lines, [], it.assumptions,
                            event_key=(s.id, it.name, period))
+
+    def _escalated(self, it: m.Item, count: int, period: Period, s: m.Subject, lines: Optional[list]) -> Decimal:
+        """Occurrences before the escalation's start at the item's amount, the rest at the escalated one."""
+        esc = it.escalation
+        prior = 0
+        if esc.over_year:
+            for earlier in Period(period.year, 1, m.PeriodKind.YEAR).subperiods(period.kind):
+                if earlier.start >= period.start:
+                    break
+                slot = self.ledger.fired(s.id, earlier).get((it.name, None, None))
+                prior += slot[0] if slot else 0
+        threshold = esc.start - 1
+        escalated = max(0, prior + count - threshold) - max(0, prior - threshold)
+        normal = count - escalated
+        value = it.amount.low * normal + esc.amount.low * escalated
+        if lines is not None:
+            scope = "全年累计" if esc.over_year else "本期"
+            if normal:
+                span = f"第 {prior + 1} 次" if normal == 1 else f"第 {prior + 1}–{prior + normal} 次"
+                lines.append(Node("occurrences", f"{span}（{scope}）", it.amount.sign * it.amount.low * normal,
+                                  detail={"count": normal, "unit": it.amount.per_unit, "per": fmt(it.amount.low)}))
+            if escalated:
+                lines.append(Node("occurrences", f"自第 {esc.start} 次起（{scope}）", it.amount.sign * esc.amount.low * escalated,
+                                  detail={"count": escalated, "unit": it.amount.per_unit, "per": fmt(esc.amount.low)}))
+        return value
 
     # ---- components and expressions ----
     def component(self, a: m.Assessment, c: m.Component, period: Period, s: m.Subject, x: bool) -> tuple[Optional[Decimal], Optional[Node]]:
@@ -462,7 +495,7 @@ class Evaluator:
         kind = self._item_period[e.item]
         per_period = []
         for sub in period.subperiods(kind):
-            n = sum(slot[0] for (name, _), slot in self.ledger.fired(s.id, sub).items() if name == e.item)
+            n = sum(slot[0] for k, slot in self.ledger.fired(s.id, sub).items() if k[0] == e.item and k[2] is None)
             per_period.append((sub.key, n))
         total = Decimal(sum(n for _, n in per_period))
         if not x:

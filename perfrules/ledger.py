@@ -76,6 +76,7 @@ class EventRef(NamedTuple):
     staff: Optional[str]
     evidence: Optional[str]
     origin: Optional[Origin]
+    via: Optional[str] = None  # for a joint posting: whose occurrence, of which item, at what share
 
 
 @dataclass
@@ -117,8 +118,10 @@ class Ledger:
         self.accounting = Accounting()
         self.rejections: list[Rejection] = []
         self.seen_ids: set[str] = set()
-        # (subject, period key, item, tier) -> [count, amount sum, overturned count]; one lookup per event
-        self.counts: dict[tuple[str, str, str, Optional[str]], list] = {}
+        # (subject, period key, item, tier, share) -> [count, amount sum, overturned count]; one lookup per event.
+        # share is None for the subject's own occurrences, the joint share for postings from a subordinate.
+        self.counts: dict[tuple, list] = {}
+        self.warnings: list[str] = []
         self._by_subject_period: Optional[dict[tuple[str, str], dict[tuple[str, Optional[str]], list]]] = None
         self.events: dict[str, list[EventRef]] = defaultdict(list)
         self.measures: dict[tuple[str, str, str], tuple[Decimal, str]] = {}
@@ -247,7 +250,7 @@ class Ledger:
         pkey = period_keys.get(day)
         if pkey is None:
             pkey = period_keys[day] = period_of(day, kind).key
-        key = (subject.id, pkey, item.name, ev.tier)
+        key = (subject.id, pkey, item.name, ev.tier, None)
         slot = self.counts.get(key)
         if slot is None:
             slot = self.counts[key] = [0, Decimal(0), 0]
@@ -261,8 +264,33 @@ class Ledger:
                 slot[1] += ev.amount * ev.count
             if item.disqualify:
                 self.disqualifying[subject.id].append((day, item.name, ev.id))
+            if item.joint is not None:
+                self._joint(ev, subject, item, day, origin)
         self.events[subject.id].append(
             EventRef(ev.id, day, item.name, ev.tier, ev.count, ev.amount, ev.status, ev.staff, ev.evidence, origin)
+        )
+
+    def _joint(self, ev: Occurrence, subject: m.Subject, item: m.Item, day: date, origin) -> None:
+        """Post an upheld occurrence to the subject's parent too, under the joint item, at its share."""
+        joint = item.joint
+        parent = self.subjects.get(subject.parent) if subject.parent else None
+        categories, kind, period_keys, _ = self._item_info[joint.item]
+        if parent is None or parent.category not in categories or not parent.active_during(day, day):
+            self.warnings.append(f"{ev.id}：{subject.id} 的「{item.name}」应连带计入上级的「{joint.item}」，但"
+                                 + ("它没有上级" if parent is None else f"上级 {parent.id} 不在该项目的考核范围或当时不在考") + "，未连带")
+            return
+        pkey = period_keys.get(day)
+        if pkey is None:
+            pkey = period_keys[day] = period_of(day, kind).key
+        key = (parent.id, pkey, joint.item, None, joint.share)
+        slot = self.counts.get(key)
+        if slot is None:
+            slot = self.counts[key] = [0, Decimal(0), 0]
+            self._by_subject_period = None
+        slot[0] += ev.count
+        via = f"{subject.name} {item.name} × {fmt(joint.share * 100)}%"
+        self.events[parent.id].append(
+            EventRef(ev.id, day, joint.item, None, ev.count, None, ev.status, ev.staff, ev.evidence, origin, via)
         )
 
     def _period(self, text: str, kind: m.PeriodKind, ev, origin) -> Optional[Period]:
@@ -339,13 +367,13 @@ class Ledger:
         self.facts[(fact.name, p.key)] = (ev.value, ev.id)
 
     # ---- queries used by the evaluator and explanations ----
-    def fired(self, subject: str, period: Period) -> dict[tuple[str, Optional[str]], list]:
-        """{(item, tier): [count, amount sum, overturned]} for one subject and period."""
+    def fired(self, subject: str, period: Period) -> dict[tuple, list]:
+        """{(item, tier, share): [count, amount sum, overturned]} for one subject and period."""
         index = self._by_subject_period
         if index is None:
             index = self._by_subject_period = defaultdict(dict)
-            for (sid, pkey, item, tier), slot in self.counts.items():
-                index[(sid, pkey)][(item, tier)] = slot
+            for (sid, pkey, item, tier, share), slot in self.counts.items():
+                index[(sid, pkey)][(item, tier, share)] = slot
         return index.get((subject, period.key), _EMPTY)
 
     def events_of(self, subject: str, item: str, period: Period) -> list[EventRef]:

@@ -263,6 +263,25 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """From the ``start``-th occurrence on, each occurrence counts at ``amount`` (per period, or over the year)."""
+
+    start: int
+    amount: "Amount"
+    over_year: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class Joint:
+    """An upheld occurrence also counts against the subject's parent, under ``item``, at ``share``."""
+
+    item: str
+    share: Decimal
+    span: Span
+
+
+@dataclass(frozen=True)
 class Item:
     name: str
     assessment: str
@@ -276,6 +295,8 @@ class Item:
     label: Optional[str]
     assumptions: tuple[str, ...]
     span: Span
+    escalation: Optional[Escalation] = None
+    joint: Optional[Joint] = None
 
     def amount_for(self, tier: Optional[str]) -> Optional[Amount]:
         if tier is None:

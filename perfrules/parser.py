@@ -222,6 +222,11 @@ class _ToStatements(Transformer):
                 value = Decimal(children[1].value[:-1]) / 100
             if data == "opt_condition":
                 value = children[1]
+            if data == "opt_escalate":
+                value = (values[0], values[1], any(isinstance(c, Token) and c.type == "KW_CUMULATIVE" for c in children))
+            if data == "opt_joint":
+                share = next((c for c in children if isinstance(c, Token) and c.type == "PERCENT"), None)
+                value = (values[0], Decimal(share.value[:-1]) / 100 if share is not None else Decimal(1))
             if data == "opt_active":
                 dates = [c for c in children if isinstance(c, DateText)]
                 value = (dates[0], dates[1] if len(dates) > 1 else None)

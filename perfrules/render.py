@@ -148,6 +148,8 @@ def _events_text(line: Line) -> Optional[str]:
             bits.append("已申诉撤销")
         if e.staff:
             bits.append(e.staff)
+        if e.via:
+            bits.append(f"（连带：{e.via}）")
         parts.append(" ".join(bits))
     return "事件：" + "；".join(parts)
 

@@ -173,7 +173,8 @@ class Scorecard:
         ]
 
     def warning_lines(self, assessment: Optional[str] = None, period: Optional[str] = None, subject: Optional[str] = None) -> list[WarningLine]:
-        return [
+        ledger = [WarningLine(assessment="", period="", subject=None, message=text) for text in self.ledger.warnings]
+        return ledger + [
             WarningLine(assessment=w.assessment, period=w.period, subject=w.subject, message=w.message)
             for w in self.evaluator.warnings
             if (assessment is None or w.assessment == assessment) and (period is None or w.period == period)
@@ -181,10 +182,15 @@ class Scorecard:
         ]
 
     def result(self, assessment: Optional[str] = None, period: Optional[str] = None, explanations: bool = True) -> Result:
-        """The run as a Result model; optionally only one assessment and/or period."""
+        """The run as a Result model; optionally only one assessment and/or the periods within ``period``."""
+        scope = None
+        if period is not None:
+            scope = parse_period(period)
+            if scope is None:
+                raise QueryError(f"周期写法错误「{period}」，应如 2022、2022-H1、2022-Q3、2022-03 / malformed period")
         chosen = []
         for (a, p), scored in self.scores.items():
-            if (assessment is None or a == assessment) and (period is None or p == period):
+            if (assessment is None or a == assessment) and (scope is None or scope.contains(parse_period(p))):
                 am = self.rulebook.assessment(a)
                 chosen.append(AssessmentResult(
                     assessment=a, label=am.label, period=p, citation=am.citation.text if am.citation else None,
@@ -195,7 +201,9 @@ class Scorecard:
         return Result(
             engine=f"perfrules {__version__}", rulebook=self.rulebook_ref(), inputs_sha256=self.inputs_sha256,
             period=self.scope.key if self.scope else None, accounting=self.accounting_line(),
-            rejections=self.rejection_lines(), warnings=self.warning_lines(assessment, period), assessments=chosen,
+            rejections=self.rejection_lines(), warnings=[w for w in self.warning_lines(assessment)
+                                                         if scope is None or not w.period or scope.contains(parse_period(w.period))],
+            assessments=chosen,
         )
 
     def explain(self, subject: str, assessment: Optional[str] = None, period: Optional[str] = None) -> Explanation:

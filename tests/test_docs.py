@@ -5,7 +5,7 @@ fenced block::
 
     <!-- check: prelude=section -->          a ```perfrules block that must compile, after the prelude
     <!-- check: file=demo.rules error -->    a ```perfrules block that must NOT compile ...
-    <!-- check: output -->                   ... and the ```text block after it: its exact error output
+    <!-- check: output -->                   ... and the ```text block after it: its error output
     <!-- check: excerpt -->                  a ```text block: lines of the output of the last
                                              ```text block that is a `perfrules …` command
     <!-- check: skip -->                     a ```perfrules block deliberately left unchecked
@@ -13,6 +13,10 @@ fenced block::
 Options of a ```perfrules directive: ``prelude=NAME`` (see PRELUDES; none by default), ``file=NAME``
 (the file name in messages, ``x.rules`` by default), ``lang=zh|en`` (message language), ``error``.
 Every ```perfrules block needs a directive, so no example is left unchecked by accident.
+
+An error output is compared line by line and must be exact, except that a line ending in ``……``
+matches any line that starts with what comes before it (for the long, changing lists of
+"expected" words after a syntax error).
 
 An excerpt matches when its lines appear in the command's output in order; a line ``……`` stands for
 any number of lines, a line ending in ``……`` matches any line that starts with what comes before it,
@@ -185,6 +189,19 @@ def _normal(line: str) -> str:
     return line.rstrip()
 
 
+def _matches(want: str, got: str) -> bool:
+    return got.startswith(want[:-2]) if want.endswith("……") else got == want
+
+
+def output_mismatch(shown: str, actual: str) -> Optional[str]:
+    """None when the output shown in a doc matches the actual one, else the first line that differs."""
+    want, got = shown.rstrip("\n").split("\n"), actual.split("\n")
+    for k, line in enumerate(want):
+        if k >= len(got) or not _matches(line, got[k]):
+            return line
+    return None if len(want) == len(got) else f"(the real output goes on: {got[len(want)]})"
+
+
 def excerpt_mismatch(excerpt: str, output: str) -> Optional[str]:
     """None when every excerpt line is found in the output in order, else the first line that is not."""
     out = [_normal(x) for x in output.splitlines()]
@@ -193,12 +210,10 @@ def excerpt_mismatch(excerpt: str, output: str) -> Optional[str]:
         if want == "……":
             gap = True
             continue
-        prefix = want[:-2] if want.endswith("……") else None
-        ok = (lambda got: got.startswith(prefix)) if prefix is not None else (lambda got: got == want)
         if gap or pos == 0:
-            hit = next((k for k in range(pos, len(out)) if ok(out[k])), None)
+            hit = next((k for k in range(pos, len(out)) if _matches(want, out[k])), None)
         else:
-            hit = pos if pos < len(out) and ok(out[pos]) else None
+            hit = pos if pos < len(out) and _matches(want, out[pos]) else None
         if hit is None:
             return want
         pos, gap = hit + 1, False
@@ -216,7 +231,8 @@ def test_doc_example(check: Check, monkeypatch) -> None:
     elif check.kind == "output":
         actual = compile_block(check.source)
         assert actual is not None, f"{check.source.where}: compiles, so the output shown at {b.where} is stale"
-        assert b.body.rstrip("\n") == actual, f"{b.where}: the error output shown differs from the real one, which is:\n{actual}"
+        differs = output_mismatch(b.body, actual)
+        assert differs is None, f"{b.where}: the error output shown differs from the real one at\n{differs}\nthe real one is:\n{actual}"
     else:
         output = run_command(check.source.body, monkeypatch)
         missing = excerpt_mismatch(b.body, output)
