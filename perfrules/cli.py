@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from . import __version__
+from .calendar import Calendar
 from .catalogue import catalogue
 from .compiler import load_rulebook
 from .errors import DataError, QueryError, RulebookError, default_lang
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("rulebook", metavar="RULEBOOK")
     s.add_argument("events", nargs="+", metavar="EVENTS", help="JSON Lines、JSON 数组或 CSV 文件")
     s.add_argument("--subjects", metavar="FILE", help="规则集之外的对象清单 / subjects supplied with the data")
+    s.add_argument("--calendar", metavar="FILE", help="本大厅的节假日与调休补充（JSON）/ the hall's own calendar overrides")
     s.add_argument("--assessment", metavar="NAME")
     s.add_argument("--period", metavar="P", help="2022、2022-H1、2022-Q3 或 2022-03")
     s.add_argument("--format", choices=("text", "json", "csv"), default="text")
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("events", nargs="+", metavar="EVENTS")
     e.add_argument("--subject", required=True, metavar="S")
     e.add_argument("--subjects", metavar="FILE")
+    e.add_argument("--calendar", metavar="FILE")
     e.add_argument("--assessment", metavar="NAME")
     e.add_argument("--period", metavar="P")
     e.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -129,7 +132,8 @@ def _scorecard(args) -> Scorecard:
     reader = EventReader()
     # --period chooses what is shown; the whole effective range is scored, so that year-to-date counts,
     # averages and streaks see every event they depend on.
-    card = evaluate(rulebook, _records(reader, args.events), subjects=subjects, inputs_sha256="")
+    calendar = Calendar.load(args.calendar) if args.calendar else None
+    card = evaluate(rulebook, _records(reader, args.events), subjects=subjects, inputs_sha256="", calendar=calendar)
     card.inputs_sha256 = reader.digest.hexdigest()  # complete only once every file has been read
     return card
 

@@ -21,7 +21,7 @@ OPTION_ZH = {
     "max": "满分", "floor": "下限", "no_floor": "不设下限", "bonus_cap": "加分上限", "deduction_cap": "扣分上限",
     "cap": "上限", "disqualify": "取消评先", "veto": "一票否决", "assumptions": "假设", "period": "周期", "subjects": "对象",
     "range": "范围", "grades": "等级", "top_limit": "上限", "label": "名称", "category": "类别", "parent": "上级",
-    "active": "在考", "quota": "名额", "rest": "其余", "only": "仅限", "award": "评先", "step": "每名", "ties": "并列",
+    "active": "在考", "lateness": "当 超时", "escalate": "自第 N 次起", "joint": "连带", "quota": "名额", "rest": "其余", "only": "仅限", "award": "评先", "step": "每名", "ties": "并列",
     "lower_first": "低者优先",
 }
 HEADER = {"title": "标题", "source": "来源", "jurisdiction": "辖区", "effective": "生效", "timezone": "时区", "rounding_mode": "舍入方式"}
@@ -570,10 +570,14 @@ class Compiler:
                 self.err(span, "value.percent")
             joint = m.Joint(target.text, share, target.span)
             self.joints.append((_name(st), joint))
+        lateness = None
+        if "lateness" in opts:
+            (op, n, unit), span = opts["lateness"]
+            lateness = m.Lateness(op, n, unit, span)
         return m.Item(
             _name(st).text, assessment, section, amount, tuple(tiers), "disqualify" in opts or "veto" in opts,
             "veto" in opts, cap, st.get("citation"), st.get("label"), self.assumption_ids(opts), st.span,
-            escalation, joint,
+            escalation, joint, lateness,
         )
 
     # ---- banding ----
@@ -705,7 +709,7 @@ class _ExprContext:
 
     def resolve(self, e: Any) -> m.Expr:
         c = self.c
-        if self.summary and not isinstance(e, (m.Num, m.Neg, m.BinOp, m.CountOf, m.Ref)):
+        if self.summary and not isinstance(e, (m.Num, m.Neg, m.BinOp, m.CountOf, m.Ref)):  # noqa: SIM114
             c.err(e.span, "expr.summary_only")
             return e
         if self.summary and isinstance(e, m.Ref) and e.name not in c.metrics:
@@ -746,6 +750,14 @@ class _ExprContext:
             inner = c.periods.get(c.item_assessment.get(e.item), self.period)
             if inner.value > self.period.value or self.period.value % inner.value:
                 c.err(e.span, "expr.not_finer", what="项目", name=e.item, inner=inner.zh, outer=self.period.zh)
+            return e
+        if isinstance(e, m.LastStreak):
+            if e.assessment not in c.assessments:
+                c.err(e.span, "unknown.name", did_you_mean(e.assessment, c.assessments), what="考核", name=e.assessment)
+            else:
+                inner = c.periods[e.assessment]
+                if inner.value >= self.period.value or self.period.value % inner.value:
+                    c.err(e.span, "expr.not_finer", what="考核", name=e.assessment, inner=inner.zh, outer=self.period.zh)
             return e
         if isinstance(e, m.ChildAggregate):
             if e.assessment not in c.assessments:

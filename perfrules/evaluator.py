@@ -278,7 +278,7 @@ class Evaluator:
         """The item's unsigned total in the period (after its cap) and, with ``x``, its node; None if it never fired."""
         lines: list[Node] = []
         total = ZERO
-        overturned = 0
+        overturned = not_met = 0
         count_all = 0
         groups = [(tier, amount, None) for tier, amount in self._item_groups[it.name]]
         groups += [(None, it.amount, k[2]) for k in fired if k[0] == it.name and k[2] is not None]  # joint postings
@@ -286,8 +286,9 @@ class Evaluator:
             slot = fired.get((it.name, tier, share))
             if slot is None:
                 continue
-            count, amount_sum, over = slot
+            count, amount_sum, over = slot[0], slot[1], slot[2]
             overturned += over
+            not_met += slot[3]
             if count == 0:
                 continue
             count_all += count
@@ -312,7 +313,7 @@ class Evaluator:
                 if x:
                     lines.append(Node("occurrences", tier or "一般", amount.sign * value, detail={"count": count, "unit": amount.per_unit, "per": fmt(amount.low)}))
             total += value
-        if not count_all and not overturned:
+        if not count_all and not overturned and not not_met:
             return None
         if it.cap is not None and total > it.cap:
             absorbed = total - it.cap
@@ -322,6 +323,9 @@ class Evaluator:
         if not x:
             return total, None
         detail = {"count": count_all, "overturned": overturned}
+        if not_met:
+            detail["not_met"] = not_met
+            detail["condition"] = it.lateness.text
         if it.disqualify:
             detail["disqualify"] = True
         if it.veto:
@@ -461,10 +465,12 @@ class Evaluator:
             return self.count_of(a, e, period, s, x)
         if isinstance(e, m.ChildAggregate):
             return self.child_aggregate(a, e, period, s, x)
+        if isinstance(e, m.LastStreak):
+            return self.last_streak(a, e, period, s, x)
         raise TypeError(f"cannot evaluate {e!r}")  # the compiler only lets the nodes above through
 
     def _provenance(self, e: m.Expr, a: m.Assessment, period: Period, s: m.Subject) -> list[Node]:
-        if isinstance(e, (m.Ref, m.Aggregate, m.BallotValue, m.RankDecay, m.CountOf, m.ChildAggregate)):
+        if isinstance(e, (m.Ref, m.Aggregate, m.BallotValue, m.RankDecay, m.CountOf, m.ChildAggregate, m.LastStreak)):
             return [self.term(e, a, period, s, True)[1]]
         if isinstance(e, m.Piecewise):
             return self._provenance(e.value, a, period, s)
@@ -503,6 +509,26 @@ class Evaluator:
         item = self._items[e.item]
         detail = {"item": e.item, "periods": {k: n for k, n in per_period if n}, "computation": f"{e.item} 共 {fmt(total)} 次"}
         return total, Node("count", f"次数({e.item})", total, _cite(item), item.label, detail, event_key=(s.id, e.item, period))
+
+    def last_streak(self, a: m.Assessment, e: m.LastStreak, period: Period, s: m.Subject, x: bool = False) -> tuple[Decimal, Optional[Node]]:
+        inner = self.rulebook.assessment(e.assessment)
+        best = run = 0
+        lasts = []
+        for sub in period.subperiods(inner.period):
+            pop = self.population(inner, sub) if self.rulebook.effective_from <= sub.start and sub.end <= self.rulebook.effective_to else []
+            last = False
+            if pop and s in pop:
+                scores = {c.id: self.score(inner, sub, c).published for c in pop}
+                last = len(pop) > 1 and scores[s.id] == min(scores.values())
+            run = run + 1 if last else 0
+            best = max(best, run)
+            if last:
+                lasts.append(sub.key)
+        value = Decimal(best)
+        if not x:
+            return value, None
+        detail = {"of": e.assessment, "last_in": lasts, "computation": f"排名末位的周期：{'、'.join(lasts) or '无'}；最长连续 {best} 个"}
+        return value, Node("streak", f"连续末位({e.assessment})", value, detail=detail)
 
     def child_aggregate(self, a: m.Assessment, e: m.ChildAggregate, period: Period, s: m.Subject, x: bool = False
                         ) -> tuple[Optional[Decimal], Optional[Node]]:

@@ -47,6 +47,8 @@ class Occurrence(_Event):
     subject: str = Field(min_length=1, description="Subject id, e.g. 公安")
     item: str = Field(min_length=1, description="Item name, or its clause such as (一)1")
     date: Union[dt.datetime, dt.date] = Field(description="ISO date or datetime; datetimes are read in the rulebook's time zone")
+    due: Optional[Union[dt.datetime, dt.date]] = Field(
+        None, description="When it should have happened (start of work, a filing deadline); its lateness is date − due")
     count: PositiveInt = Field(1, description="Number of occurrences this record stands for")
     tier: Optional[str] = Field(None, description="Severity tier, e.g. 情节严重")
     amount: Optional[Amount] = Field(None, description="Points per occurrence, for a discretionary item")
@@ -153,7 +155,7 @@ def parse_record(raw: Any, origin: Origin) -> Union[Event, Malformed]:
         return Malformed(origin, _describe(err), _raw_id(raw))
 
 
-CSV_COLUMNS = ("id", "kind", "subject", "item", "date", "count", "tier", "amount", "staff", "evidence", "status", "metric", "period", "value")
+CSV_COLUMNS = ("id", "kind", "subject", "item", "date", "due", "count", "tier", "amount", "staff", "evidence", "status", "metric", "period", "value")
 
 
 Received = tuple[Union[Event, Malformed], Optional[Origin]]

@@ -32,6 +32,7 @@ class EventLine(BaseModel):
     evidence: Optional[str] = None
     source: Optional[str] = Field(None, description="file:line the event was read from")
     via: Optional[str] = Field(None, description="for a joint posting (连带): whose occurrence of which item, at what share")
+    note: Optional[str] = Field(None, description="e.g. how late it was and whether that meets the item's condition")
 
     @field_serializer("amount")
     def _amount(self, v):
@@ -70,7 +71,7 @@ def to_line(node: Node, ledger: Optional[Ledger], events: bool = True, _seen: Op
         for e in sorted(ledger.events_of(subject, item, period), key=lambda e: (e.date, e.id)):
             evs.append(EventLine(
                 id=e.id, date=e.date.isoformat(), count=e.count, tier=e.tier, amount=e.amount, status=e.status,
-                staff=e.staff, evidence=e.evidence, source=str(e.origin) if e.origin else None, via=e.via,
+                staff=e.staff, evidence=e.evidence, source=str(e.origin) if e.origin else None, via=e.via, note=e.note,
             ))
     line = Line(
         kind=node.kind, name=node.name, amount=node.amount, citation=node.citation, label=node.label,

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from typing import Iterable, NamedTuple, Optional, Union
 
 from . import model as m
 from .errors import did_you_mean, message
 from .events import Ballot, Event, Fact, Malformed, Measure, Occurrence, Origin
-from .numbers import fmt
+from .calendar import NATIONAL, Calendar
+from .numbers import fmt, shorten
 from .parser import fold
 from .periods import Period, local_date, parse_period, period_of
 
@@ -47,6 +49,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "unknown_fact": ("未知事实", "unknown fact"),
     "duplicate_fact": ("同一周期的事实重复", "duplicate fact for the period"),
     "fact_value": ("事实的值类型不对", "fact value of the wrong type"),
+    "due_required": ("该项目按超时计，事件须写明应完成时间 due", "the item counts lateness: the event needs its due time"),
 }
 
 
@@ -77,6 +80,7 @@ class EventRef(NamedTuple):
     evidence: Optional[str]
     origin: Optional[Origin]
     via: Optional[str] = None  # for a joint posting: whose occurrence, of which item, at what share
+    note: Optional[str] = None  # e.g. how late it was, and whether that meets the item's condition
 
 
 @dataclass
@@ -102,6 +106,10 @@ class Accounting:
 
 
 _EMPTY: dict = {}
+
+
+def _compare(op: str, left: Decimal, right: Decimal) -> bool:
+    return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right, "==": left == right}[op]
 _CLAUSE_DOC = re.compile(r"^\S+\s+")
 
 
@@ -113,8 +121,10 @@ def _clause_key(text: str) -> str:
 class Ledger:
     """Accepted events, aggregated; the in-memory backend (a bulk backend can replace it)."""
 
-    def __init__(self, rulebook: m.Rulebook, subjects: dict[str, m.Subject], scope: Optional[Period] = None):
+    def __init__(self, rulebook: m.Rulebook, subjects: dict[str, m.Subject], scope: Optional[Period] = None,
+                 calendar: Optional[Calendar] = None):
         self.rulebook, self.subjects, self.scope = rulebook, subjects, scope
+        self.calendar = calendar or NATIONAL
         self.accounting = Accounting()
         self.rejections: list[Rejection] = []
         self.seen_ids: set[str] = set()
@@ -247,15 +257,25 @@ class Ledger:
                 return self._reject(ev.id, origin, "amount_out_of_range", f"{ev.amount}，允许 {amount.low}–{amount.high}")
         elif ev.amount is not None and ev.amount != amount.low:
             return self._reject(ev.id, origin, "amount_mismatch", f"{ev.amount}，规则为 {amount.low}")
+        note = None
+        met = True
+        if item.lateness is not None:
+            if ev.due is None:
+                return self._reject(ev.id, origin, "due_required", f"{item.name}（{item.lateness.text}）")
+            late = self.lateness(ev.date, ev.due, item.lateness.unit)
+            met = _compare(item.lateness.op, late, item.lateness.amount)
+            note = f"超时 {shorten(fmt(late), 2)} {m.Lateness.UNIT_ZH[item.lateness.unit]}" + ("" if met else f"，未达「{item.lateness.text}」，不扣分")
         pkey = period_keys.get(day)
         if pkey is None:
             pkey = period_keys[day] = period_of(day, kind).key
         key = (subject.id, pkey, item.name, ev.tier, None)
         slot = self.counts.get(key)
         if slot is None:
-            slot = self.counts[key] = [0, Decimal(0), 0]
+            slot = self.counts[key] = [0, Decimal(0), 0, 0]
             self._by_subject_period = None
-        if ev.status == "overturned":
+        if not met:
+            slot[3] += ev.count
+        elif ev.status == "overturned":
             self.accounting.overturned += 1
             slot[2] += ev.count
         else:
@@ -266,9 +286,29 @@ class Ledger:
                 self.disqualifying[subject.id].append((day, item.name, ev.id))
             if item.joint is not None:
                 self._joint(ev, subject, item, day, origin)
+        if not met:
+            pass  # counted and kept for the explanation, never deducted
         self.events[subject.id].append(
-            EventRef(ev.id, day, item.name, ev.tier, ev.count, ev.amount, ev.status, ev.staff, ev.evidence, origin)
+            EventRef(ev.id, day, item.name, ev.tier, ev.count, ev.amount, ev.status, ev.staff, ev.evidence, origin, None, note)
         )
+
+    def lateness(self, when, due, unit: str) -> Decimal:
+        """How late ``when`` is after ``due``, in ``unit``; dates count from midnight in the rulebook's time zone."""
+        tz = ZoneInfo(self.rulebook.timezone)
+
+        def aware(v):
+            if isinstance(v, datetime):
+                return v if v.tzinfo is not None else v.replace(tzinfo=tz)
+            return datetime(v.year, v.month, v.day, tzinfo=tz)
+
+        if unit in ("minute", "hour"):
+            seconds = int((aware(when) - aware(due)).total_seconds())
+            return Decimal(seconds) / (60 if unit == "minute" else 3600)
+        end, start = local_date(when, self.rulebook.timezone), local_date(due, self.rulebook.timezone)
+        if unit == "workday":
+            return Decimal(self.calendar.workdays_after(start, end))
+        days = Decimal((end - start).days)
+        return days / 7 if unit == "week" else days
 
     def _joint(self, ev: Occurrence, subject: m.Subject, item: m.Item, day: date, origin) -> None:
         """Post an upheld occurrence to the subject's parent too, under the joint item, at its share."""
@@ -285,7 +325,7 @@ class Ledger:
         key = (parent.id, pkey, joint.item, None, joint.share)
         slot = self.counts.get(key)
         if slot is None:
-            slot = self.counts[key] = [0, Decimal(0), 0]
+            slot = self.counts[key] = [0, Decimal(0), 0, 0]
             self._by_subject_period = None
         slot[0] += ev.count
         via = f"{subject.name} {item.name} × {fmt(joint.share * 100)}%"

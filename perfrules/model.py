@@ -134,6 +134,14 @@ class CountOf:
 
 
 @dataclass(frozen=True)
+class LastStreak:
+    """The longest run of consecutive sub-periods in which the subject ranked last in an assessment."""
+
+    assessment: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class ChildAggregate:
     """avg/sum of the scores of the subject's subordinates (subjects whose parent it is) in an assessment."""
 
@@ -152,7 +160,7 @@ class FirstRef:
     span: Span
 
 
-Expr = Union[Num, Ref, Neg, BinOp, Aggregate, BallotValue, RankDecay, Piecewise, CountOf, ChildAggregate, ScoreRef, FirstRef]
+Expr = Union[Num, Ref, Neg, BinOp, Aggregate, BallotValue, RankDecay, Piecewise, CountOf, LastStreak, ChildAggregate, ScoreRef, FirstRef]
 
 
 # ---- declarations ----
@@ -273,6 +281,22 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Lateness:
+    """The item counts only occurrences at least this late: ``op`` against ``amount`` ``unit``s after ``due``."""
+
+    op: str
+    amount: Decimal
+    unit: str  # minute, hour, day, week, workday
+    span: Span
+
+    UNIT_ZH = {"minute": "分钟", "hour": "小时", "day": "天", "week": "周", "workday": "个工作日"}
+
+    @property
+    def text(self) -> str:
+        return f"超时 {({'>=': '≥', '<=': '≤'}).get(self.op, self.op)} {self.amount} {self.UNIT_ZH[self.unit]}"
+
+
+@dataclass(frozen=True)
 class Joint:
     """An upheld occurrence also counts against the subject's parent, under ``item``, at ``share``."""
 
@@ -297,6 +321,7 @@ class Item:
     span: Span
     escalation: Optional[Escalation] = None
     joint: Optional[Joint] = None
+    lateness: Optional[Lateness] = None
 
     def amount_for(self, tier: Optional[str]) -> Optional[Amount]:
         if tier is None:

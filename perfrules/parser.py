@@ -205,6 +205,9 @@ class _ToStatements(Transformer):
             return PERIOD_WORDS.get(c.text, c)
         return {"PK_MONTH": m.PeriodKind.MONTH, "PK_QUARTER": m.PeriodKind.QUARTER, "PK_HALF": m.PeriodKind.HALF, "PK_YEAR": m.PeriodKind.YEAR}[c.type]
 
+    def time_unit(self, children):
+        return {"TU_MINUTE": "minute", "TU_HOUR": "hour", "TU_DAY": "day", "TU_WEEK": "week", "TU_WORKDAY": "workday"}[children[0].type]
+
     def unit(self, children):
         terminal = "UNIT_TASK" if children[0].type == "KW_ITEM" else children[0].type
         return next(k.zh[0] for k in keywords() if k.terminal == terminal)
@@ -224,6 +227,10 @@ class _ToStatements(Transformer):
                 value = children[1]
             if data == "opt_escalate":
                 value = (values[0], values[1], any(isinstance(c, Token) and c.type == "KW_CUMULATIVE" for c in children))
+            if data == "opt_lateness":
+                cmp = next(c for c in children if isinstance(c, Token) and c.type == "CMP")
+                unit = next(c for c in children if isinstance(c, str) and not isinstance(c, Token))
+                value = ({"≥": ">=", "≤": "<="}.get(cmp.value, cmp.value), values[0], unit)
             if data == "opt_joint":
                 share = next((c for c in children if isinstance(c, Token) and c.type == "PERCENT"), None)
                 value = (values[0], Decimal(share.value[:-1]) / 100 if share is not None else Decimal(1))
@@ -338,6 +345,10 @@ class _ToStatements(Transformer):
     @v_args(meta=True)
     def count_of(self, meta, children):
         return m.CountOf(children[1].text, self.span_of(meta))
+
+    @v_args(meta=True)
+    def last_streak(self, meta, children):
+        return m.LastStreak(children[1].text, self.span_of(meta))
 
     @v_args(meta=True)
     def child_avg(self, meta, children):

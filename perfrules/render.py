@@ -64,6 +64,8 @@ def describe(line: Line) -> str:
         extra = []
         if d.get("overturned"):
             extra.append(f"另有 {d['overturned']} 次已申诉撤销，不扣分")
+        if d.get("not_met"):
+            extra.append(f"另有 {d['not_met']} 次未达「{d['condition']}」，不扣分")
         if d.get("disqualify") and line.amount:
             extra.append("取消评先资格")
         if d.get("veto") and line.amount:
@@ -85,6 +87,8 @@ def describe(line: Line) -> str:
         elif not line.lines or (len(line.lines) == 1 and line.lines[0].kind != "rank_decay"):
             text += f"：{d.get('computation', '')}"
         return text + _assume(line)
+    if k == "streak":
+        return f"{line.name} = {fmt(line.amount)}：{d.get('computation')}"
     if k == "count":
         per = "，".join(f"{p} {n} 次" for p, n in d.get("periods", {}).items())
         return f"{line.name} = {fmt(line.amount)}" + (f"（{per}）" if per else "") + _cite(line)
@@ -150,6 +154,8 @@ def _events_text(line: Line) -> Optional[str]:
             bits.append(e.staff)
         if e.via:
             bits.append(f"（连带：{e.via}）")
+        if e.note:
+            bits.append(f"（{e.note}）")
         parts.append(" ".join(bits))
     return "事件：" + "；".join(parts)
 

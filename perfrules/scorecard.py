@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Iterable, Optional, Union
 
 from . import __version__
+from .calendar import Calendar
 from . import model as m
 from .errors import DataError, QueryError, did_you_mean, message
 from .evaluator import CONTEXT, BandingOutcome, Evaluator, Score
@@ -248,6 +249,7 @@ def evaluate(
     subjects: Iterable[SubjectRecord] = (),
     period: Optional[str] = None,
     inputs_sha256: Optional[str] = None,
+    calendar: Optional[Calendar] = None,
 ) -> Scorecard:
     """Score every assessment of ``rulebook`` over ``events`` (within ``period`` if given)."""
     scope = None
@@ -256,7 +258,7 @@ def evaluate(
         if scope is None:
             raise QueryError(f"周期写法错误「{period}」，应如 2022、2022-H1、2022-Q3、2022-03 / malformed period")
     all_subjects = merge_subjects(rulebook, subjects)
-    ledger = Ledger(rulebook, {s.id: s for s in all_subjects}, scope)
+    ledger = Ledger(rulebook, {s.id: s for s in all_subjects}, scope, calendar)
     digest = hashlib.sha256() if inputs_sha256 is None else None
     with paused_gc():
         for record in events:

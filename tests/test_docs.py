@@ -301,3 +301,14 @@ def test_message_catalogue_matches_the_code() -> None:
     assert not extra, f"docs/language.md §10.2 lists {extra}, which perfrules/errors.py does not have"
     for code, (zh, en) in MESSAGES.items():
         assert rows[code] == (zh, en), f"docs/language.md §10.2, {code}: the doc says {rows[code]}, the code {(zh, en)}"
+
+
+def test_single_character_keywords_are_listed() -> None:
+    """§2.3 lists every one-character Chinese keyword, the ones most easily used as a name by mistake."""
+    from perfrules.parser import keyword_lookup
+
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    section = text[text.index("### 2.3") : text.index("### 2.4")]
+    listed = set(re.findall(r"`(.)`", section))
+    missing = sorted(s for s in keyword_lookup() if len(s) == 1 and not s.isascii() and s not in listed)
+    assert not missing, f"docs/language.md §2.3 does not list the single-character keywords {missing}"
