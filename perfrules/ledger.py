@@ -264,7 +264,7 @@ class Ledger:
                 return self._reject(ev.id, origin, "due_required", f"{item.name}（{item.lateness.text}）")
             late = self.lateness(ev.date, ev.due, item.lateness.unit)
             met = _compare(item.lateness.op, late, item.lateness.amount)
-            note = f"超时 {shorten(fmt(late), 2)} {m.Lateness.UNIT_ZH[item.lateness.unit]}" + ("" if met else f"，未达「{item.lateness.text}」，不扣分")
+            note = f"超时时长 {shorten(fmt(late), 2)} {m.Lateness.UNIT_ZH[item.lateness.unit]}" + ("" if met else f"，未达「{item.lateness.text}」，不扣分")
         pkey = period_keys.get(day)
         if pkey is None:
             pkey = period_keys[day] = period_of(day, kind).key

@@ -293,7 +293,7 @@ class Lateness:
 
     @property
     def text(self) -> str:
-        return f"超时 {({'>=': '≥', '<=': '≤'}).get(self.op, self.op)} {self.amount} {self.UNIT_ZH[self.unit]}"
+        return f"超时时长 {({'>=': '≥', '<=': '≤'}).get(self.op, self.op)} {self.amount} {self.UNIT_ZH[self.unit]}"
 
 
 @dataclass(frozen=True)
