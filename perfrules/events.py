@@ -100,6 +100,8 @@ class Fact(_Event):
 
 Event = Annotated[Union[Occurrence, Measure, Ballot, Fact], Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter = TypeAdapter(Event)
+_LIST_ADAPTER: TypeAdapter = TypeAdapter(list[Event])
+_CHUNK = 2000
 
 
 class SubjectRecord(BaseModel):
@@ -171,40 +173,66 @@ class EventReader:
         for path in paths:
             p = Path(path)
             try:
+                if p.name.lower().endswith((".jsonl", ".ndjson")):
+                    # JSON Lines stream from the file: a large feed is never held whole in memory
+                    with p.open("rb") as fh:
+                        yield from self._jsonl(fh, p.stat().st_size, str(p))
+                    continue
                 data = p.read_bytes()
             except OSError as err:
                 raise DataError(f"{p}: 无法读取事件文件 / cannot read events file: {err.strerror}") from None
             yield from self.read_bytes(data, str(p))
 
     def read_bytes(self, data: bytes, source: str) -> Iterator[Received]:
+        lower = source.lower()
+        if lower.endswith((".jsonl", ".ndjson")) or not (lower.endswith((".csv", ".json")) or data.lstrip().startswith(b"[")):
+            yield from self._jsonl(io.BytesIO(data), len(data), source)
+            return
         self.digest.update(len(data).to_bytes(8, "big"))
         self.digest.update(data)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as err:
             raise DataError(f"{source}: 不是 UTF-8 编码 / not UTF-8 (byte {err.start})") from None
-        lower = source.lower()
         if lower.endswith(".csv"):
             yield from self._csv(text, source)
-        elif lower.endswith(".json") or (not lower.endswith((".jsonl", ".ndjson")) and text.lstrip().startswith("[")):
-            yield from self._json_array(text, source)
         else:
-            yield from self._jsonl(data, text, source)
+            yield from self._json_array(text, source)
 
-    def _jsonl(self, data: bytes, text: str, source: str) -> Iterator[Received]:
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            origin = Origin(source, lineno)
-            try:
-                yield EVENT_ADAPTER.validate_json(line), origin
-                continue
-            except ValidationError as err:
-                if any(e["type"] == "json_invalid" for e in err.errors()):
-                    yield Malformed(origin, f"JSON 格式错误 / invalid JSON: {err.errors()[0]['msg']}"), origin
-                    continue
-            # Valid JSON that is not a valid event: say which field is wrong.
-            yield parse_record(json.loads(line), origin), origin
+    def _jsonl(self, lines: Iterable[bytes], size: int, source: str) -> Iterator[Received]:
+        self.digest.update(size.to_bytes(8, "big"))
+        chunk: list[tuple[int, bytes]] = []
+        for lineno, line in enumerate(lines, start=1):
+            self.digest.update(line)
+            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if line.strip():
+                chunk.append((lineno, line.rstrip(b"\r\n")))
+                if len(chunk) == _CHUNK:
+                    yield from self._chunk(chunk, source)
+                    chunk = []
+        if chunk:
+            yield from self._chunk(chunk, source)
+
+    def _chunk(self, chunk: list[tuple[int, bytes]], source: str) -> Iterator[Received]:
+        # One validator call for a chunk of lines (it loops natively); a chunk with any bad line is
+        # validated again line by line, so that each error names its own line.
+        try:
+            events = _LIST_ADAPTER.validate_json(b"[" + b",".join(line for _, line in chunk) + b"]")
+        except ValidationError:
+            yield from (self._line(source, n, line) for n, line in chunk)
+            return
+        yield from zip(events, (Origin(source, n) for n, _ in chunk))
+
+    def _line(self, source: str, lineno: int, line: bytes) -> Received:
+        origin = Origin(source, lineno)
+        try:
+            return EVENT_ADAPTER.validate_json(line), origin
+        except ValidationError as err:
+            if any(e["type"] == "json_invalid" for e in err.errors()):
+                return Malformed(origin, f"JSON 格式错误 / invalid JSON: {err.errors()[0]['msg']}"), origin
+        # Valid JSON that is not a valid event: say which field is wrong.
+        return parse_record(json.loads(line.decode("utf-8")), origin), origin
 
     def _json_array(self, text: str, source: str) -> Iterator[Received]:
         try:

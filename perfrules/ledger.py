@@ -150,6 +150,8 @@ class Ledger:
         self._assessments = {a.name: a for a in rulebook.assessments}
         # day -> period key, one table per period kind
         self._period_keys: dict[m.PeriodKind, dict[date, str]] = {kind: {} for kind in m.PeriodKind}
+        self._pairs: dict[tuple[str, str], tuple] = {}
+        self._handlers = {Occurrence: self._occurrence, Measure: self._measure, Ballot: self._ballot, Fact: self._fact}
         # item -> (categories it applies to, its period kind, that kind's day -> key table, tier -> amount)
         self._item_info = {
             it.name: (frozenset(self._assessments[it.assessment].categories), self._assessments[it.assessment].period,
@@ -175,21 +177,15 @@ class Ledger:
 
     def add(self, record: Union[Event, Malformed], origin: Optional[Origin] = None) -> None:
         self.accounting.received += 1
-        if isinstance(record, Malformed):
+        handler = self._handlers.get(type(record))
+        if handler is None:
             return self._reject(record.id, record.origin, "malformed", record.message)
         self.accounting.by_kind[record.kind] += 1
         seen = len(self.seen_ids)
         self.seen_ids.add(record.id)
         if len(self.seen_ids) == seen:
             return self._reject(record.id, origin, "duplicate_id", record.id)
-        if isinstance(record, Occurrence):
-            self._occurrence(record, origin)
-        elif isinstance(record, Measure):
-            self._measure(record, origin)
-        elif isinstance(record, Ballot):
-            self._ballot(record, origin)
-        else:
-            self._fact(record, origin)
+        handler(record, origin)
 
     def _reject(self, event_id: Optional[str], origin: Optional[Origin], reason: str, detail: str = "") -> None:
         self.accounting.rejected += 1
@@ -224,22 +220,14 @@ class Ledger:
         return None, "unknown"
 
     def _occurrence(self, ev: Occurrence, origin) -> None:
-        # The hot path of a large feed: checks in order of cheapness, messages built only on rejection.
-        subject = self.subjects.get(ev.subject)
-        if subject is None:
-            return self._subject(ev.subject, ev, origin) and None
-        item = self._items.get(ev.item)
-        if item is None:
-            item, why = self.find_item(ev.item)
-            if item is None:
-                if why == "ambiguous":
-                    names = "、".join(i.name for i in self._clauses[_clause_key(ev.item)])
-                    return self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
-                hint = did_you_mean(ev.item, self._items)
-                return self._reject(ev.id, origin, "unknown_item", ev.item + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
-        categories, kind, period_keys, amounts = self._item_info[item.name]
-        if subject.category not in categories:
-            return self._reject(ev.id, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {item.assessment}")
+        # The hot path of a large feed: what depends only on (subject, item) is checked once per pair
+        # and cached; messages are built only on rejection.
+        pair = self._pairs.get((ev.subject, ev.item))
+        if pair is None:
+            pair = self._pair(ev, origin)
+            if pair is None:
+                return
+        subject, item, kind, period_keys, amounts = pair
         day = ev.date if type(ev.date) is date else local_date(ev.date, self.rulebook.timezone)
         if not (self._first_day <= day <= self._last_day):
             self._in_scope(day, day, ev, origin, str(day))  # rejects with the reason and the range
@@ -291,6 +279,30 @@ class Ledger:
         self.events[subject.id].append(
             EventRef(ev.id, day, item.name, ev.tier, ev.count, ev.amount, ev.status, ev.staff, ev.evidence, origin, None, note)
         )
+
+    def _pair(self, ev: Occurrence, origin) -> Optional[tuple]:
+        """Check a (subject, item) pair; cache it when valid, reject ``ev`` with the reason when not."""
+        subject = self.subjects.get(ev.subject)
+        if subject is None:
+            self._subject(ev.subject, ev, origin)
+            return None
+        item = self._items.get(ev.item)
+        if item is None:
+            item, why = self.find_item(ev.item)
+            if item is None:
+                if why == "ambiguous":
+                    names = "、".join(i.name for i in self._clauses[_clause_key(ev.item)])
+                    self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
+                else:
+                    hint = did_you_mean(ev.item, self._items)
+                    self._reject(ev.id, origin, "unknown_item", ev.item + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+                return None
+        categories, kind, period_keys, amounts = self._item_info[item.name]
+        if subject.category not in categories:
+            self._reject(ev.id, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {item.assessment}")
+            return None
+        pair = self._pairs[(ev.subject, ev.item)] = (subject, item, kind, period_keys, amounts)
+        return pair
 
     def lateness(self, when, due, unit: str) -> Decimal:
         """How late ``when`` is after ``due``, in ``unit``; dates count from midnight in the rulebook's time zone."""
