@@ -11,10 +11,12 @@ The whole pipeline::
 
 __version__ = "0.1.0"
 
+from .calendar import Calendar  # noqa: E402
 from .catalogue import catalogue  # noqa: E402
 from .compiler import compile_rulebook, load_rulebook  # noqa: E402
 from .errors import DataError, PerfrulesError, QueryError, RulebookError  # noqa: E402
 from .events import Ballot, Fact, Measure, Occurrence, SubjectRecord, read_events, read_subjects  # noqa: E402
+from .events import parse_record as parse_event  # noqa: E402
 from .explain import Explanation, Line, Result  # noqa: E402
 from .render import render_explanation, render_table  # noqa: E402
 from .scorecard import Scorecard, evaluate  # noqa: E402
@@ -22,7 +24,7 @@ from .scorecard import Scorecard, evaluate  # noqa: E402
 __all__ = [
     "__version__",
     "compile_rulebook", "load_rulebook", "catalogue",
-    "read_events", "read_subjects", "evaluate", "Scorecard",
+    "read_events", "read_subjects", "parse_event", "evaluate", "Scorecard", "Calendar",
     "render_table", "render_explanation",
     "Occurrence", "Measure", "Ballot", "Fact", "SubjectRecord",
     "Result", "Explanation", "Line",

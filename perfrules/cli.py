@@ -84,8 +84,9 @@ def schemas() -> dict[str, dict]:
     return {
         "events": EVENT_ADAPTER.json_schema(),
         "subjects": SUBJECTS_ADAPTER.json_schema(),
-        "result": Result.model_json_schema(),
-        "explanation": Explanation.model_json_schema(),
+        # what perfrules writes: decimals as strings, every field present
+        "result": Result.model_json_schema(mode="serialization"),
+        "explanation": Explanation.model_json_schema(mode="serialization"),
     }
 
 

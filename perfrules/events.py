@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import io
 import json
 from dataclasses import dataclass
@@ -16,7 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Iterator, Literal, NamedTuple, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt, TypeAdapter, ValidationError, field_serializer
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt, StrictBool, TypeAdapter, ValidationError,
+    field_serializer,
+)
 
 from .errors import DataError
 
@@ -34,6 +38,28 @@ def _sane(value: Decimal) -> Decimal:
 
 Amount = Annotated[Decimal, AfterValidator(_sane)]
 
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso(value: Any) -> Any:
+    """Dates and datetimes only as ISO text (a bare number is not a date, not a Unix timestamp)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.match(value.strip()):
+        raise ValueError("日期应写作 ISO 格式，如 2022-03-15 或 2022-03-15T09:00:00+08:00 / dates are ISO text")
+    return value
+
+
+When = Annotated[Union[dt.datetime, dt.date], BeforeValidator(_iso)]
+
+# JSON numbers in the decimal fields are quoted before validation, so that they are read from their
+# digits, exactly, and never through a binary float.
+_NUMBER_FIELD = re.compile(rb'("(?:amount|value)"\s*:\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=\s*[,}])')
+
+
+def _exact_numbers(raw: bytes) -> bytes:
+    return _NUMBER_FIELD.sub(rb'\1"\2"', raw)
+
 
 class _Event(BaseModel):
     model_config = _CONFIG
@@ -43,11 +69,11 @@ class _Event(BaseModel):
 class Occurrence(_Event):
     """One recorded occurrence of an item (a deduction or a bonus), e.g. a late arrival."""
 
-    kind: Literal["occurrence"]
+    kind: Literal["occurrence"] = "occurrence"
     subject: str = Field(min_length=1, description="Subject id, e.g. 公安")
     item: str = Field(min_length=1, description="Item name, or its clause such as (一)1")
-    date: Union[dt.datetime, dt.date] = Field(description="ISO date or datetime; datetimes are read in the rulebook's time zone")
-    due: Optional[Union[dt.datetime, dt.date]] = Field(
+    date: When = Field(description="ISO date or datetime; datetimes are read in the rulebook's time zone")
+    due: Optional[When] = Field(
         None, description="When it should have happened (start of work, a filing deadline); its lateness is date − due")
     count: PositiveInt = Field(1, description="Number of occurrences this record stands for")
     tier: Optional[str] = Field(None, description="Severity tier, e.g. 情节严重")
@@ -64,7 +90,7 @@ class Occurrence(_Event):
 class Measure(_Event):
     """A value supplied as data for a metric, subject and period (e.g. 纪委评分 for 2022)."""
 
-    kind: Literal["measure"]
+    kind: Literal["measure"] = "measure"
     subject: str = Field(min_length=1)
     metric: str = Field(min_length=1)
     period: str = Field(description="2022, 2022-H1, 2022-Q3 or 2022-03")
@@ -78,7 +104,7 @@ class Measure(_Event):
 class Ballot(_Event):
     """One voter's ballot in a ballot group: a grade for each subject rated."""
 
-    kind: Literal["ballot"]
+    kind: Literal["ballot"] = "ballot"
     group: str = Field(min_length=1)
     voter: str = Field(min_length=1)
     period: str
@@ -88,10 +114,10 @@ class Ballot(_Event):
 class Fact(_Event):
     """A fact for a period, e.g. 本区考绩优秀 = true for 2022."""
 
-    kind: Literal["fact"]
+    kind: Literal["fact"] = "fact"
     name: str = Field(min_length=1)
     period: str
-    value: Union[bool, Amount]
+    value: Union[StrictBool, Amount]
 
     @field_serializer("value")
     def _value(self, v: Union[bool, Decimal]) -> Union[bool, str]:
@@ -151,6 +177,7 @@ def _raw_id(raw: Any) -> Optional[str]:
 
 
 def parse_record(raw: Any, origin: Origin) -> Union[Event, Malformed]:
+    """A decoded record (a dict from JSON or a CSV row) as an event, or as Malformed with the reason."""
     try:
         return EVENT_ADAPTER.validate_python(raw)
     except ValidationError as err:
@@ -199,11 +226,13 @@ class EventReader:
         else:
             yield from self._json_array(text, source)
 
-    def _jsonl(self, lines: Iterable[bytes], size: int, source: str) -> Iterator[Received]:
-        self.digest.update(size.to_bytes(8, "big"))
+    def _jsonl(self, lines: Iterable[bytes], size: int, source: str, digest: bool = True) -> Iterator[Received]:
+        if digest:
+            self.digest.update(size.to_bytes(8, "big"))
         chunk: list[tuple[int, bytes]] = []
         for lineno, line in enumerate(lines, start=1):
-            self.digest.update(line)
+            if digest:
+                self.digest.update(line)
             if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             if line.strip():
@@ -218,7 +247,7 @@ class EventReader:
         # One validator call for a chunk of lines (it loops natively); a chunk with any bad line is
         # validated again line by line, so that each error names its own line.
         try:
-            events = _LIST_ADAPTER.validate_json(b"[" + b",".join(line for _, line in chunk) + b"]")
+            events = _LIST_ADAPTER.validate_json(_exact_numbers(b"[" + b",".join(line for _, line in chunk) + b"]"))
         except ValidationError:
             yield from (self._line(source, n, line) for n, line in chunk)
             return
@@ -227,7 +256,7 @@ class EventReader:
     def _line(self, source: str, lineno: int, line: bytes) -> Received:
         origin = Origin(source, lineno)
         try:
-            return EVENT_ADAPTER.validate_json(line), origin
+            return EVENT_ADAPTER.validate_json(_exact_numbers(line)), origin
         except ValidationError as err:
             if any(e["type"] == "json_invalid" for e in err.errors()):
                 return Malformed(origin, f"JSON 格式错误 / invalid JSON: {err.errors()[0]['msg']}"), origin
@@ -238,6 +267,9 @@ class EventReader:
         try:
             raw = json.loads(text, parse_float=Decimal)
         except json.JSONDecodeError as err:
+            if err.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines in a .json file
+                yield from self._jsonl(io.BytesIO(text.encode("utf-8")), 0, source, digest=False)
+                return
             origin = Origin(source, err.lineno)
             yield Malformed(origin, f"JSON 格式错误 / invalid JSON: {err.msg}"), origin
             return

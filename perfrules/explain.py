@@ -43,7 +43,7 @@ class Line(BaseModel):
     """One line of an explanation: what, how much, from which clause. ``lines`` sum exactly to ``amount``."""
 
     model_config = _CONFIG
-    kind: str = Field(description="total, section, max, item, occurrences, cap, floor, component, formula, aggregate, metric, ballot, rank_decay, rounding, veto, base, band")
+    kind: str = Field(description="total, section, max, item, occurrences, cap, floor, component, formula, aggregate, metric, ballot, rank_decay, count, streak, rounding, veto, base, band")
     name: str
     amount: Optional[Decimal] = None
     citation: Optional[str] = None
@@ -171,8 +171,8 @@ class AccountingLine(BaseModel):
 
 class WarningLine(BaseModel):
     model_config = _CONFIG
-    assessment: str
-    period: str
+    assessment: Optional[str] = Field(None, description="None for a warning about the data itself")
+    period: Optional[str] = None
     subject: Optional[str] = None
     message: str
 

@@ -32,7 +32,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "not_assessed": ("该对象不在此项目所属考核的范围内", "subject not covered by the item's assessment"),
     "outside_effective": ("不在规则集生效期内", "outside the rulebook's effective dates"),
     "outside_period": ("不在本次计算的周期内", "outside the period being scored"),
-    "subject_inactive": ("该对象当时不在考", "subject not active on that date"),
+    "subject_inactive": ("该对象在该日期或周期不在考核范围内（未在考）", "subject not active on that date or in that period"),
     "unknown_tier": ("该项目没有这个分档", "the item has no such tier"),
     "amount_required": ("酌情扣分项目必须填写金额", "a discretionary item needs an amount"),
     "amount_out_of_range": ("金额超出允许范围", "amount outside the allowed range"),

@@ -199,11 +199,11 @@ def deductions(line: Line, period: Optional[str] = None) -> list[tuple[Line, Opt
     return out
 
 
-def render_explanation(expl: Explanation, fmt_: str = "text") -> str:
+def render_explanation(expl: Explanation, format: str = "text") -> str:  # noqa: A002 (the CLI's --format)
     """An explanation as ``text``, ``markdown`` or ``json``."""
-    if fmt_ == "json":
+    if format == "json":
         return expl.model_dump_json(indent=2) + "\n"
-    if fmt_ == "markdown":
+    if format == "markdown":
         return _markdown(expl)
     s = expl.subject
     out = [

@@ -13,7 +13,7 @@ from typing import Iterable, Optional, Union
 from . import __version__
 from .calendar import Calendar
 from . import model as m
-from .errors import DataError, QueryError, did_you_mean, message
+from .errors import DataError, QueryError, default_lang, did_you_mean, message
 from .evaluator import CONTEXT, BandingOutcome, Evaluator, Score
 from .events import Event, Malformed, SubjectRecord
 from .explain import (
@@ -174,7 +174,7 @@ class Scorecard:
         ]
 
     def warning_lines(self, assessment: Optional[str] = None, period: Optional[str] = None, subject: Optional[str] = None) -> list[WarningLine]:
-        ledger = [WarningLine(assessment="", period="", subject=None, message=text) for text in self.ledger.warnings]
+        ledger = [WarningLine(assessment=None, period=None, subject=None, message=text) for text in self.ledger.warnings]
         return ledger + [
             WarningLine(assessment=w.assessment, period=w.period, subject=w.subject, message=w.message)
             for w in self.evaluator.warnings
@@ -201,8 +201,8 @@ class Scorecard:
                 ))
         return Result(
             engine=f"perfrules {__version__}", rulebook=self.rulebook_ref(), inputs_sha256=self.inputs_sha256,
-            period=self.scope.key if self.scope else None, accounting=self.accounting_line(),
-            rejections=self.rejection_lines(), warnings=[w for w in self.warning_lines(assessment)
+            period=scope.key if scope else (self.scope.key if self.scope else None), accounting=self.accounting_line(),
+            rejections=self.rejection_lines(default_lang()), warnings=[w for w in self.warning_lines(assessment)
                                                          if scope is None or not w.period or scope.contains(parse_period(w.period))],
             assessments=chosen,
         )
