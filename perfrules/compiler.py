@@ -520,6 +520,8 @@ class Compiler:
     def amount(self, a: m.Amount) -> m.Amount:
         if a.bad_range:
             self.err(a.span, "item.bad_range")
+        if a.unit_twice:
+            self.err(a.span, "item.unit_twice")
         if a.marked and a.high is None:
             self.err(a.span, "item.discretionary_range")
         if a.high is None:
@@ -642,7 +644,9 @@ class Compiler:
             for e in (cond.left, cond.right):
                 self.check_condition(e)
             order = [x.name for x in bands]
-            if f.text in order and t.text in order:
+            if f.text == t.text:
+                self.err(t.span, "banding.move_same", band=t.text)
+            elif f.text in order and t.text in order:
                 up = order.index(t.text) < order.index(f.text)
                 if up != (mst.get("move") == "promote"):
                     promote = mst.get("move") == "promote"
@@ -726,7 +730,7 @@ class _ExprContext:
             return m.BinOp(e.op, self.resolve(e.left), self.resolve(e.right), e.span)
         if isinstance(e, m.RankDecay):
             if e.full is None or e.step is None:
-                c.err(e.span, "missing.option", what="排名递减", name="", opt="满分、每名")
+                c.err(e.span, "expr.rank_decay_options")
                 return m.RankDecay(self.resolve(e.value), Decimal(0), Decimal(0), e.ties, e.lower_first, e.span)
             if e.full <= 0:
                 c.err(e.span, "value.positive", what="满分")

@@ -75,6 +75,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "酌情扣分/加分要写出允许的范围，如 酌情扣 0.1 至 0.3 分",
         "a discretionary amount needs its range, e.g. discretionary deduct 0.1 to 0.3",
     ),
+    "item.unit_twice": ("计量单位写了两次且不一致（如 每次扣 … 每 件）", "the unit is given twice, differently (e.g. 每次扣 … per case)"),
     "item.bad_range": ("金额范围写作 0.1 至 0.3、0.1-0.3 或 0.1~0.3", "write an amount range as 0.1 to 0.3, 0.1-0.3 or 0.1~0.3"),
     "option.conflict": ("「{a}」与「{b}」不能同时写", "'{a}' and '{b}' cannot both be given"),
     "expr.ballot_period": (
@@ -85,6 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "「{kind}」应从「{a}」移到{where}的档，「{b}」在它{other}",
         "a {kind_en} must move from '{a}' to a band {where_en} it; '{b}' is {other_en}",
     ),
+    "banding.move_same": ("提档、降档要移到另一个档，「{band}」就是原来的档", "a move must go to another band; '{band}' is the band it starts from"),
     "banding.unreachable": (
         "档「{band}」既没有名额、也不是「其余」档，也没有提档或降档能到达它",
         "band '{band}' has no quota, does not take the rest, and no promotion or demotion reaches it",
@@ -102,6 +104,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "item.adjust_verb": ("名额调整只能写「加」或「扣」一个比例", "a quota change takes 'add' or 'deduct' and a share"),
     "expr.piecewise_rest": ("分段表必须以「其余 则 …」结尾，且「其余」只能是最后一档", "a piecewise table must end with 'rest then …', and only there"),
     "expr.summary_only": ("「汇总」只能用度量、次数(项目)、数字和四则运算（各对象合计后计算）", "a summary may use only metrics, count(item), numbers and arithmetic (summed over all subjects)"),
+    "expr.rank_decay_options": (
+        "排名递减要写出「满分」和「每名」，如 排名递减(纪委评分, 满分 5, 每名 0.1)",
+        "rank_decay needs its max and step, e.g. rank_decay(score, max 5, step 0.1)",
+    ),
     "expr.cycle": ("分项之间循环引用：{cycle}", "components refer to each other in a cycle: {cycle}"),
     "expr.condition_only": ("「{kw}」只能用于等次的提档、降档条件", "'{kw}' is only allowed in a promotion or demotion condition"),
     "expr.not_in_condition": ("条件中只能引用「得分」「第一名」和数字", "a condition may use only score, first and numbers"),

@@ -257,6 +257,7 @@ class Amount:
     # what the text said, for the compiler's checks only (not part of the meaning)
     marked: bool = field(default=False, compare=False)
     bad_range: bool = field(default=False, compare=False)
+    unit_twice: bool = field(default=False, compare=False)
 
     @property
     def discretionary(self) -> bool:

@@ -17,7 +17,7 @@ def fmt(value: Optional[Decimal]) -> str:
     return "0" if text in ("-0", "") else text
 
 
-_LONG = re.compile(r"(-?\d+)\.(\d+)")
+_LONG = re.compile(r"([+-]?\d+)\.(\d+)")
 
 
 def shorten(text: str, digits: int = 6) -> str:

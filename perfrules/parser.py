@@ -116,14 +116,14 @@ def terminal_names(lang: str = "zh") -> dict[str, str]:
         names.update(
             NAME="a name", QNAME="a name", STRING="quoted text", CITATION="a citation 【…】", DATE="a date", PERCENT="a percentage",
             NUMBER="a number", ADD_OP="+ or -", MUL_OP="× or ÷", CMP="a comparison", _EQ="'='", _SEP="a separator '、' or ','",
-            _LPAR="'('", _RPAR="')'", VERB="an amount (deduct 0.5 per occurrence)", **{"$END": "end of line"},
+            _LPAR="'('", _RPAR="')'", TILDE="'~'", COLON="':'", VERB="an amount (deduct 0.5 per occurrence)", **{"$END": "end of line"},
         )
         return names
     names = {kw.terminal: "「" + kw.zh[0] + "」" for kw in keywords()}
     names.update(
         NAME="名称", QNAME="名称", STRING="带引号的文字", CITATION="条款引用【…】", DATE="日期", PERCENT="百分比",
         NUMBER="数字", ADD_OP="+ 或 -", MUL_OP="× 或 ÷", CMP="比较符号", _EQ="「=」", _SEP="分隔符「、」或「，」",
-        _LPAR="「(」", _RPAR="「)」", VERB="扣分/加分写法（如 每次扣 0.5 分）", **{"$END": "行尾"},
+        _LPAR="「(」", _RPAR="「)」", TILDE="「~」", COLON="「:」", VERB="扣分/加分写法（如 每次扣 0.5 分）", **{"$END": "行尾"},
     )
     return names
 
@@ -264,11 +264,14 @@ class _ToStatements(Transformer):
         unit = next((c for c in children if isinstance(c, str) and not isinstance(c, Token)), None)
         v = fold(verb.value)
         zh_units = {k.zh[0] for k in keywords() if k.terminal.startswith("UNIT_")}
+        twice = False
         if v.startswith(tuple(_alts_list("KW_PER", "zh"))) and len(v) > 1 and v[1] in zh_units:
-            unit = unit or v[1]
+            twice = unit is not None and unit != v[1]
+            unit = v[1]
         sign = 1 if any(v.endswith(s) for s in _alts_list("VERB_ADD", "zh") + _alts_list("VERB_ADD", "en")) else -1
         marked = any(d in v for d in _alts_list("DISCRETIONARY", "zh") + _alts_list("DISCRETIONARY", "en"))
-        return m.Amount(sign, nums[0], nums[1] if len(nums) > 1 else None, unit, self.span_of(meta), marked=marked, bad_range=bool(plus))
+        return m.Amount(sign, nums[0], nums[1] if len(nums) > 1 else None, unit, self.span_of(meta), marked=marked,
+                        bad_range=bool(plus), unit_twice=twice)
 
     @v_args(meta=True)
     def tier(self, meta, children):

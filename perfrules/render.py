@@ -59,7 +59,7 @@ def describe(line: Line) -> str:
     if k == "max":
         return f"满分 {signed(line.amount)}"
     if k == "base":
-        return f"基础分 {signed(line.amount)}"
+        return f"基础分 {signed(line.amount)}{_cite(line)}"
     if k == "item":
         extra = []
         if d.get("overturned"):
@@ -123,7 +123,7 @@ def describe(line: Line) -> str:
                 f"第一名 {'、'.join(first.get('subjects', []))} {first.get('value')}，{d['ties']}，{d['order']}）："
                 f"{d['computation']}")
     if k == "rounding":
-        return f"舍入（{d['digits']} 位，{d['mode']}）：{d['exact']} → 调整 {signed(line.amount)}"
+        return f"舍入（{d['digits']} 位，{d['mode']}）：{d['exact']} → 调整 {signed(line.amount)}{_cite(line)}"
     if k == "veto":
         return f"一票否决（{'、'.join(d.get('items', []))}）：总分归零 {signed(line.amount)}{_cite(line)}"
     if k == "band":
