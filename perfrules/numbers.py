@@ -26,5 +26,5 @@ def shorten(text: str, digits: int = 6) -> str:
         if len(mt.group(2)) <= digits:
             return mt.group(0)
         value = Decimal(mt.group(0)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        return "≈" + fmt(value)
+        return "≈" + ("+" if mt.group(0).startswith("+") else "") + fmt(value)
     return _LONG.sub(repl, text)
