@@ -261,7 +261,7 @@ class Ledger:
         if slot is None:
             slot = self.counts[key] = [0, Decimal(0), 0, 0]
             self._by_subject_period = None
-        if not met:
+        if not met:  # counted and kept for the explanation, never deducted
             slot[3] += ev.count
         elif ev.status == "overturned":
             self.accounting.overturned += 1
@@ -274,8 +274,6 @@ class Ledger:
                 self.disqualifying[subject.id].append((day, item.name, ev.id))
             if item.joint is not None:
                 self._joint(ev, subject, item, day, origin)
-        if not met:
-            pass  # counted and kept for the explanation, never deducted
         self.events[subject.id].append(
             EventRef(ev.id, day, item.name, ev.tier, ev.count, ev.amount, ev.status, ev.staff, ev.evidence, origin, None, note)
         )
