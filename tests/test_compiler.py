@@ -363,17 +363,17 @@ def test_metric_must_cover_the_assessment_categories():
 
 def test_incomplete_rank_decay_in_a_total_is_a_diagnostic():
     err = compile_error(HEADER + "类别 窗口\n度量 值 周期 月\n考核 月考 周期 月\n  分项 X = 值\n  总分 = 排名递减(值)\n")
-    assert "missing.option" in [d.code for d in err.diagnostics]
+    assert "expr.rank_decay_options" in [d.code for d in err.diagnostics]
 
 
 def test_incomplete_rank_decay_inside_a_formula_is_a_diagnostic():
     err = compile_error(HEADER + "类别 窗口\n度量 值 周期 月\n考核 月考 周期 月\n  分项 X = 排名递减(值) × 2\n")
-    assert "missing.option" in [d.code for d in err.diagnostics]
+    assert "expr.rank_decay_options" in [d.code for d in err.diagnostics]
 
 
 def test_incomplete_rank_decay_as_a_whole_component_is_a_diagnostic():
     err = compile_error(HEADER + "类别 窗口\n度量 值 周期 月\n考核 月考 周期 月\n  分项 X = 排名递减(值)\n")
-    assert diag(err) == [(6, "missing.option")]
+    assert diag(err) == [(6, "expr.rank_decay_options")]
 
 
 def test_tier_with_opposite_sign_is_rejected_or_scored_with_its_own_sign():
