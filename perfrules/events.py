@@ -19,7 +19,7 @@ from typing import Annotated, Any, Iterable, Iterator, Literal, NamedTuple, Opti
 
 from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt, StrictBool, TypeAdapter, ValidationError,
-    field_serializer,
+    WithJsonSchema, field_serializer,
 )
 
 from .errors import DataError
@@ -36,7 +36,13 @@ def _sane(value: Decimal) -> Decimal:
     return value
 
 
-Amount = Annotated[Decimal, AfterValidator(_sane)]
+DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
+# The schemas say what perfrules reads: a decimal as a string (exact) or a plain JSON number.
+Amount = Annotated[
+    Decimal, AfterValidator(_sane),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": DECIMAL_PATTERN}, {"type": "number"}]}, mode="validation"),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN}, mode="serialization"),
+]
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_serializer
 
 from .evaluator import Node
 from .numbers import fmt
@@ -13,8 +13,12 @@ from .ledger import Ledger
 
 _CONFIG = ConfigDict(frozen=True)
 
+# What perfrules writes for every decimal: a string of digits, exact (the schema says so, whatever
+# the pydantic version).
+Dec = Annotated[Decimal, WithJsonSchema({"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"})]
 
-def _dec(v: Optional[Decimal]) -> Optional[str]:
+
+def _dec(v: Optional[Dec]) -> Optional[str]:
     return None if v is None else fmt(v)
 
 
@@ -26,7 +30,7 @@ class EventLine(BaseModel):
     date: str
     count: int
     tier: Optional[str] = None
-    amount: Optional[Decimal] = None
+    amount: Optional[Dec] = None
     status: str
     staff: Optional[str] = None
     evidence: Optional[str] = None
@@ -45,7 +49,7 @@ class Line(BaseModel):
     model_config = _CONFIG
     kind: str = Field(description="total, section, max, item, occurrences, cap, floor, component, formula, aggregate, metric, ballot, rank_decay, count, streak, rounding, veto, base, band")
     name: str
-    amount: Optional[Decimal] = None
+    amount: Optional[Dec] = None
     citation: Optional[str] = None
     label: Optional[str] = None
     assumptions: list[str] = []
@@ -88,8 +92,8 @@ class SubjectResult(BaseModel):
     subject: str
     name: str
     category: str
-    score: Decimal = Field(description="the published score (rounded where the rulebook says)")
-    exact_score: Decimal
+    score: Dec = Field(description="the published score (rounded where the rulebook says)")
+    exact_score: Dec
     rank: int
     band: Optional[str] = None
     disqualified: list[str] = []
@@ -106,14 +110,14 @@ class Statistics(BaseModel):
 
     model_config = _CONFIG
     count: int
-    highest: Optional[Decimal] = None
+    highest: Optional[Dec] = None
     highest_subjects: list[str] = []
-    lowest: Optional[Decimal] = None
+    lowest: Optional[Dec] = None
     lowest_subjects: list[str] = []
-    mean: Optional[Decimal] = None
-    spread: Optional[Decimal] = None
+    mean: Optional[Dec] = None
+    spread: Optional[Dec] = None
     above_base: Optional[int] = Field(None, description="subjects scoring above the base score (基础分), when there is one")
-    base: Optional[Decimal] = None
+    base: Optional[Dec] = None
     top_n: int = 3
     bottom_n: int = 3
     top: list[dict[str, str]] = Field([], description="the first N as a notice prints them (通报 前 N), ties at the cut included")
