@@ -175,14 +175,8 @@ class Evaluator:
                 value += cv if cv is not None else ZERO
                 if x:
                     lines.append(node)
-        if a.total_cap is not None and value > a.total_cap:
-            if x:
-                lines.append(Node("cap", "总分上限", a.total_cap - value, detail={"limit": fmt(a.total_cap), "absorbed": fmt(value - a.total_cap)}))
-            value = a.total_cap
-        if a.total_floor is not None and value < a.total_floor:
-            if x:
-                lines.append(Node("floor", "总分下限", a.total_floor - value, detail={"limit": fmt(a.total_floor), "absorbed": fmt(a.total_floor - value)}))
-            value = a.total_floor
+        value = _bound(value, a.total_cap, True, "总分上限", lines if x else None)
+        value = _bound(value, a.total_floor, False, "总分下限", lines if x else None)
         vetoes = [it for it in self._vetoes[a.name] if self._fired(s, period, it)]
         if vetoes:
             if x:
@@ -243,14 +237,8 @@ class Evaluator:
             if x:
                 lines.append(Node("cap", "加分上限", -absorbed, detail={"limit": fmt(sec.bonus_cap), "absorbed": fmt(absorbed)}))
             value -= absorbed
-        if sec.max is not None and value > sec.max:
-            if x:
-                lines.append(Node("cap", "满分封顶", sec.max - value, detail={"limit": fmt(sec.max), "absorbed": fmt(value - sec.max)}))
-            value = sec.max
-        if sec.floor is not None and value < sec.floor:
-            if x:
-                lines.append(Node("floor", "下限", sec.floor - value, detail={"limit": fmt(sec.floor), "absorbed": fmt(sec.floor - value)}))
-            value = sec.floor
+        value = _bound(value, sec.max, True, "满分封顶", lines if x else None)
+        value = _bound(value, sec.floor, False, "下限", lines if x else None)
         node = None
         if x:
             detail = {"max": fmt(sec.max) if sec.max is not None else None, "floor": fmt(sec.floor) if sec.floor is not None else None,
@@ -371,10 +359,9 @@ class Evaluator:
                 self.warn(a, period, s, f"分项「{c.name}」缺少数据，按 0 分计")
                 value = ZERO
             raw = value
-            if c.max is not None and value > c.max:
-                value = c.max
-            if c.floor is not None and value < c.floor:
-                value = c.floor
+            bounds: list[Node] = []
+            value = _bound(value, c.max, True, "满分封顶", bounds)
+            value = _bound(value, c.floor, False, "下限", bounds)
             node = None
             if x:
                 detail: dict = {"formula": c.formula, "computation": f"{text} = {fmt(None if missing else raw)}"}
@@ -387,13 +374,10 @@ class Evaluator:
                     lines = parts
                 else:
                     inputs = self._provenance(c.expr, a, period, s)
-                if raw != value:
+                if bounds:
                     if not lines:
                         lines.append(Node("formula", c.formula, raw))
-                    if value < raw:
-                        lines.append(Node("cap", "满分封顶", value - raw, detail={"limit": fmt(c.max), "absorbed": fmt(raw - value)}))
-                    else:
-                        lines.append(Node("floor", "下限", value - raw, detail={"limit": fmt(c.floor), "absorbed": fmt(value - raw)}))
+                    lines.extend(bounds)
                 if c.max is not None:
                     detail["max"] = fmt(c.max)
                 if c.floor is not None:
@@ -844,6 +828,15 @@ class Evaluator:
                         assumptions=band.assumptions if band else ())
             outcomes[s.id] = BandOutcome(band_name or "", node)
         return BandingOutcome(b, period, outcomes, first, quotas, ties, adjustments, moves)
+
+
+def _bound(value: Decimal, limit: Optional[Decimal], upper: bool, name: str, lines: Optional[list[Node]]) -> Decimal:
+    """``value`` held at or below (``upper``) or at or above a limit; what the limit absorbed becomes a line."""
+    if limit is None or (value <= limit if upper else value >= limit):
+        return value
+    if lines is not None:
+        lines.append(Node("cap" if upper else "floor", name, limit - value, detail={"limit": fmt(limit), "absorbed": fmt(abs(value - limit))}))
+    return limit
 
 
 def _cond_value(e: m.Expr, score: Decimal, first: Decimal) -> Decimal:

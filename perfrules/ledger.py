@@ -191,11 +191,15 @@ class Ledger:
         self.accounting.rejected += 1
         self.rejections.append(Rejection(event_id, origin, reason, detail))
 
+    def _unknown(self, ev, origin, reason: str, name: str, known) -> None:
+        """Reject ``ev`` for naming something unknown, suggesting the nearest known names."""
+        hint = did_you_mean(name, known)
+        self._reject(ev.id, origin, reason, name + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+
     def _subject(self, sid: str, ev, origin) -> Optional[m.Subject]:
         subject = self.subjects.get(sid)
         if subject is None:
-            hint = did_you_mean(sid, self.subjects)
-            self._reject(ev.id, origin, "unknown_subject", sid + (("；" + message(*hint[0][:1], **hint[0][1])) if hint else ""))
+            self._unknown(ev, origin, "unknown_subject", sid, self.subjects)
         return subject
 
     def _in_scope(self, start: date, end: date, ev, origin, what: str) -> bool:
@@ -292,8 +296,7 @@ class Ledger:
                     names = "、".join(i.name for i in self._clauses[_clause_key(ev.item)])
                     self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
                 else:
-                    hint = did_you_mean(ev.item, self._items)
-                    self._reject(ev.id, origin, "unknown_item", ev.item + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+                    self._unknown(ev, origin, "unknown_item", ev.item, self._items)
                 return None
         categories, kind, period_keys, amounts = self._item_info[item.name]
         if subject.category not in categories:
@@ -353,8 +356,7 @@ class Ledger:
     def _measure(self, ev: Measure, origin) -> None:
         metric = self._metrics.get(ev.metric)
         if metric is None:
-            hint = did_you_mean(ev.metric, self._metrics)
-            return self._reject(ev.id, origin, "unknown_metric", ev.metric + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+            return self._unknown(ev, origin, "unknown_metric", ev.metric, self._metrics)
         subject = self._subject(ev.subject, ev, origin)
         if subject is None:
             return
@@ -375,8 +377,7 @@ class Ledger:
     def _ballot(self, ev: Ballot, origin) -> None:
         group = self._groups.get(ev.group)
         if group is None:
-            hint = did_you_mean(ev.group, self._groups)
-            return self._reject(ev.id, origin, "unknown_group", ev.group + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+            return self._unknown(ev, origin, "unknown_group", ev.group, self._groups)
         p = self._period(ev.period, group.period, ev, origin)
         if p is None:
             return
@@ -405,8 +406,7 @@ class Ledger:
     def _fact(self, ev: Fact, origin) -> None:
         fact = self._facts.get(ev.name)
         if fact is None:
-            hint = did_you_mean(ev.name, self._facts)
-            return self._reject(ev.id, origin, "unknown_fact", ev.name + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+            return self._unknown(ev, origin, "unknown_fact", ev.name, self._facts)
         p = self._period(ev.period, fact.period, ev, origin)
         if p is None:
             return
