@@ -45,7 +45,8 @@ def catalogue(rb: m.Rulebook) -> dict[str, Any]:
         "bandings": [{
             "name": b.name, "assessment": b.assessment, "citation": _cite(b), "quota_rounding": m.MODE_ZH.get(b.quota_rounding),
             "tiebreak": list(b.tiebreak),
-            "bands": [{"name": x.name, "quota": fmt(x.quota) if x.quota is not None else None, "rest": x.rest,
+            "bands": [{"name": x.name, "quota": fmt(x.quota) if x.quota is not None else None,
+                       "places": x.count, "condition": x.condition.text if x.condition else None, "rest": x.rest,
                        "only": list(x.only), "award": x.award, "citation": _cite(x), "label": x.label} for x in b.bands],
             "moves": [{"kind": mv.kind, "from": mv.from_band, "to": mv.to_band, "condition": mv.condition.text, "citation": _cite(mv)} for mv in b.moves],
             "adjustments": [{"fact": x.fact, "band": x.band, "delta": fmt(x.delta), "citation": _cite(x)} for x in b.adjusts],
@@ -70,9 +71,16 @@ def _assessment(a: m.Assessment) -> dict[str, Any]:
                 "name": it.name, "citation": _cite(it), "label": it.label, **_amount(it.amount),
                 "tiers": [{"name": t.name, **_amount(t.amount)} for t in it.tiers],
                 "cap": fmt(it.cap) if it.cap is not None else None, "disqualify": it.disqualify, "veto": it.veto,
+                "escalation": {"from": it.escalation.start, **_amount(it.escalation.amount), "over_year": it.escalation.over_year}
+                if it.escalation else None,
+                "joint": {"item": it.joint.item, "share": fmt(it.joint.share)} if it.joint else None,
+                "condition": it.lateness.text if it.lateness else None,
                 "assumptions": list(it.assumptions),
             } for it in s.items],
         } for s in a.sections],
         "components": [{"name": c.name, "formula": c.formula, "max": fmt(c.max) if c.max is not None else None,
+                        "floor": fmt(c.floor) if c.floor is not None else None,
                         "citation": _cite(c), "label": c.label, "assumptions": list(c.assumptions)} for c in a.components],
+        "notice": {"top": a.notice_top, "bottom": a.notice_bottom},
+        "summaries": [{"name": x.name, "formula": x.formula, "citation": _cite(x), "label": x.label} for x in a.summaries],
     }

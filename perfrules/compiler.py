@@ -448,7 +448,8 @@ class Compiler:
                 self.err(a.round.span, "value.digits")
             rounding = m.Rounding(int(digits), m.ROUNDING_MODES[mode[0]] if mode else self.default_mode, a.round.get("citation"), a.round.span)
         top = bottom = 3
-        if a.notice is not None:
+        if a.notice is not None:  # what the line names; a list it does not name is not printed
+            top = bottom = 0
             numbers = list(a.notice.get("values", []))
             for end in a.notice.get("ends", []):
                 n = numbers.pop(0)

@@ -182,7 +182,7 @@ class Evaluator:
             if x:
                 lines.append(Node("veto", "一票否决", -value, citation=_cite(vetoes[0]), detail={"items": [it.name for it in vetoes]}))
             value = ZERO
-        exact = published = value
+        exact = published = value = _plain(value)
         if a.rounding is not None:
             published = value.quantize(Decimal(1).scaleb(-a.rounding.digits), rounding=a.rounding.mode)
             if x and published != value:
@@ -478,7 +478,8 @@ class Evaluator:
             if not x:
                 return value, None, None
             row = "其余" if piece.op is None else f"{OPS_CMP.get(piece.op, piece.op)} {self.expr(piece.bound, a, period, s, True)[1]}"
-            return value, f"分段({vt}：{row} 则 {fmt(value)})", None
+            shown = vt if vt == fmt(v) else f"{vt} = {fmt(v)}"
+            return value, f"分段({shown}：{row} 则 {fmt(value)})", None
         return None, None, None  # unreachable: the compiler requires 其余 as the last row
 
     def count_of(self, a: m.Assessment, e: m.CountOf, period: Period, s: m.Subject, x: bool = False) -> tuple[Decimal, Optional[Node]]:
@@ -828,6 +829,13 @@ class Evaluator:
                         assumptions=band.assumptions if band else ())
             outcomes[s.id] = BandOutcome(band_name or "", node)
         return BandingOutcome(b, period, outcomes, first, quotas, ties, adjustments, moves)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """Without a declared rounding a score keeps no trailing zeros an intermediate product left (1.0 → 1)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize() if value.as_tuple().exponent < 0 else value
 
 
 def _bound(value: Decimal, limit: Optional[Decimal], upper: bool, name: str, lines: Optional[list[Node]]) -> Decimal:

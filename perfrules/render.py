@@ -77,7 +77,8 @@ def describe(line: Line) -> str:
             return f"{line.name}：发生 {d['count']} 次，每期只计一次 {signed(line.amount)}"
         if "range" in d:
             return f"{line.name}：{d['count']} {d['unit']}，酌情（{d['range'][0]}–{d['range'][1]}）合计 {signed(line.amount)}"
-        return f"{line.name}：{d['count']} {d['unit']} × {d['per']} = {signed(line.amount)}"
+        share = f" × {d['share']}" if d.get("share") else ""
+        return f"{line.name}：{d['count']} {d['unit']} × {d['per']}{share} = {signed(line.amount)}"
     if k in ("cap", "floor"):
         return f"{line.name} {d.get('limit', '')}：吸收 {d.get('absorbed')}，{signed(line.amount)}"
     if k == "component":
@@ -395,9 +396,15 @@ def render_catalogue(cat: dict) -> str:
         grades = "、".join(f"{n} {w}" for n, w in g["grades"].items())
         out.append(f"评议 {g['group']}：{grades}；{g['top_grade']} ≤ {fmt(Decimal(g['top_limit']) * 100)}%；{'、'.join(g['categories'])}" if g["top_grade"] else f"评议 {g['group']}：{grades}")
     for a in cat["assessments"]:
-        out += ["", f"考核 {a['name']}（{a['label'] or ''}）每{_PERIOD_ZH[a['period']]}，对象 {'、'.join(a['categories'])}" + (f" 【{a['citation']}】" if a["citation"] else "")]
+        out += ["", f"考核 {a['name']}" + (f"（{a['label']}）" if a["label"] else "") + f" 每{_PERIOD_ZH[a['period']]}，对象 {'、'.join(a['categories'])}" + (f" 【{a['citation']}】" if a["citation"] else "")]
+        if a["base"]:
+            out.append(f"基础分 {a['base']}")
         for s in a["sections"]:
-            table = Table(title=f"节 {s['name']}" + (f" 满分 {s['max']}" if s["max"] else "") + (f" 下限 {s['floor']}" if s["floor"] else (" 不设下限" if s["max"] is None or s["floor"] is None else "")) + (f" 【{s['citation']}】" if s["citation"] else ""), title_justify="left", box=None, pad_edge=False)
+            head = f"节 {s['name']}" + (f" 满分 {s['max']}" if s["max"] else "")
+            head += f" 下限 {s['floor']}" if s["floor"] else (" 不设下限" if s["max"] is not None else "")
+            head += (f" 扣分上限 {s['deduction_cap']}" if s["deduction_cap"] else "") + (f" 加分上限 {s['bonus_cap']}" if s["bonus_cap"] else "")
+            head += f" 【{s['citation']}】" if s["citation"] else ""
+            table = Table(title=head, title_justify="left", box=None, pad_edge=False)
             for col in ("项目", "条款", "分值", "单位", "分档", "其他"):
                 table.add_column(col)
             for it in s["items"]:
@@ -405,20 +412,35 @@ def render_catalogue(cat: dict) -> str:
                 value = f"酌情{sign} {it['min']}–{it['max']}" if it.get("discretionary") else f"{sign} {it['points']}"
                 unit = "每期一次" if it.get("once_per_period") else f"每{it['unit']}"
                 tiers = "；".join(f"{t['name']} {t.get('points') or (t.get('min') + '–' + t.get('max'))}" for t in it["tiers"])
-                other = "、".join(x for x in (("上限 " + it["cap"]) if it["cap"] else "", "取消评先" if it["disqualify"] and not it["veto"] else "",
-                                              "一票否决" if it["veto"] else "", ("假设 " + "、".join(it["assumptions"])) if it["assumptions"] else "") if x)
+                esc = it.get("escalation")
+                other = "、".join(x for x in (
+                    ("上限 " + it["cap"]) if it["cap"] else "",
+                    f"自第 {esc['from']} 次起 每次 {esc['points']}" + ("（全年累计）" if esc["over_year"] else "") if esc else "",
+                    f"连带 {it['joint']['item']} {fmt(Decimal(it['joint']['share']) * 100)}%" if it.get("joint") else "",
+                    f"当 {it['condition']}" if it.get("condition") else "",
+                    "取消评先" if it["disqualify"] and not it["veto"] else "", "一票否决" if it["veto"] else "",
+                    ("假设 " + "、".join(it["assumptions"])) if it["assumptions"] else "") if x)
                 table.add_row(it["name"], it["citation"] or "", value, unit, tiers, other)
             out.append(_text(table).rstrip("\n") if s["items"] else f"节 {s['name']} 满分 {s['max']}（无条目）" + (f" 假设 {'、'.join(s['assumptions'])}" if s["assumptions"] else ""))
         for c in a["components"]:
-            out.append(f"分项 {c['name']}" + (f" 满分 {c['max']}" if c["max"] else "") + f" = {c['formula']}" + (f" 【{c['citation']}】" if c["citation"] else ""))
+            out.append(f"分项 {c['name']}" + (f" 满分 {c['max']}" if c["max"] else "") + (f" 下限 {c['floor']}" if c.get("floor") else "")
+                       + f" = {c['formula']}" + (f" 【{c['citation']}】" if c["citation"] else ""))
         if a["total_formula"]:
             out.append(f"总分 = {a['total_formula']}")
+        if a["total_cap"]:
+            out.append(f"总分 上限 {a['total_cap']}")
+        out.append(f"通报 前 {a['notice']['top']} 名 后 {a['notice']['bottom']} 名")
+        for x in a["summaries"]:
+            out.append(f"汇总 {x['name']} = {x['formula']}" + (f" 【{x['citation']}】" if x["citation"] else ""))
         if a["rounding"]:
             out.append(f"舍入 {a['rounding']['digits']} 位 {a['rounding']['mode']}")
     for b in cat["bandings"]:
         out += ["", f"等次 {b['name']} 依据 {b['assessment']}（名额取整 {b['quota_rounding']}；并列比较 {'、'.join(b['tiebreak']) or '无'}）"]
         for x in b["bands"]:
-            extra = [f"名额 {fmt(Decimal(x['quota']) * 100)}%" if x["quota"] else ("其余" if x["rest"] else "仅经提档/降档")]
+            extra = [f"名额 {fmt(Decimal(x['quota']) * 100)}%" if x["quota"] else (f"名额 {x['places']} 个" if x.get("places") is not None
+                     else ("其余" if x["rest"] else "仅经提档/降档"))]
+            if x.get("condition"):
+                extra.append("当 " + x["condition"])
             if x["only"]:
                 extra.append("仅限 " + "、".join(x["only"]))
             if x["award"]:

@@ -112,7 +112,8 @@ class Scorecard:
     def subject_result(self, sc: Score, explanation: bool = True, events: bool = True) -> SubjectResult:
         a, p, s = sc.assessment.name, sc.period.key, sc.subject
         band = self._band_of(a, p, s.id)
-        disq = self.evaluator.disqualified(s, sc.period, sc.assessment) if band is not None else []
+        awards = any(x.award for b in self.rulebook.bandings if b.assessment == a for x in b.bands)
+        disq = self.evaluator.disqualified(s, sc.period, sc.assessment) if band is not None and awards else []
         return SubjectResult(
             subject=s.id, name=s.name, category=s.category, score=sc.published, exact_score=sc.exact,
             rank=self.ranks[(a, p, s.id)], band=band.band if band else None, disqualified=disq,
