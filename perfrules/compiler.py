@@ -714,7 +714,14 @@ class _ExprContext:
 
     def resolve(self, e: Any) -> m.Expr:
         c = self.c
-        if self.summary and not isinstance(e, (m.Num, m.Neg, m.BinOp, m.CountOf, m.Ref)):  # noqa: SIM114
+        if self.summary and isinstance(e, m.CountIf):  # its condition is about each subject
+            each = _ExprContext(c, self.assessment, self.period, self.categories, self.sections, self.components)
+            cond = e.condition
+            return m.CountIf(m.Condition(cond.op, each.resolve(cond.left), each.resolve(cond.right), cond.text, cond.span), e.span)
+        if isinstance(e, m.CountIf):
+            c.err(e.span, "expr.count_if_summary")
+            return e
+        if self.summary and not isinstance(e, (m.Num, m.Neg, m.BinOp, m.CountOf, m.Ref)):
             c.err(e.span, "expr.summary_only")
             return e
         if self.summary and isinstance(e, m.Ref) and e.name not in c.metrics:

@@ -103,7 +103,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "item.joint_target": ("连带的目标项目「{name}」必须按次计、金额固定", "the item '{name}' a joint posting goes to must count per occurrence at a fixed amount"),
     "item.adjust_verb": ("名额调整只能写「加」或「扣」一个比例", "a quota change takes 'add' or 'deduct' and a share"),
     "expr.piecewise_rest": ("分段表必须以「其余 则 …」结尾，且「其余」只能是最后一档", "a piecewise table must end with 'rest then …', and only there"),
-    "expr.summary_only": ("「汇总」只能用度量、次数(项目)、数字和四则运算（各对象合计后计算）", "a summary may use only metrics, count(item), numbers and arithmetic (summed over all subjects)"),
+    "expr.summary_only": (
+        "「汇总」只能用度量、次数(项目)、个数(条件)、数字和四则运算（各对象合计后计算）",
+        "a summary may use only metrics, count(item), count_if(condition), numbers and arithmetic (summed over all subjects)",
+    ),
+    "expr.count_if_summary": ("个数(条件) 只能用在「汇总」里", "count_if(condition) is only for a summary"),
     "expr.rank_decay_options": (
         "排名递减要写出「满分」和「每名」，如 排名递减(纪委评分, 满分 5, 每名 0.1)",
         "rank_decay needs its max and step, e.g. rank_decay(score, max 5, step 0.1)",

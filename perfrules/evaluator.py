@@ -457,12 +457,25 @@ class Evaluator:
         if isinstance(e, (m.Ref, m.Aggregate, m.BallotValue, m.RankDecay, m.CountOf, m.ChildAggregate, m.LastStreak)):
             return [self.term(e, a, period, s, True)[1]]
         if isinstance(e, m.Piecewise):
-            return self._provenance(e.value, a, period, s)
+            chosen = self._chosen_piece(e, a, period, s)
+            return self._provenance(e.value, a, period, s) + (self._provenance(chosen.value, a, period, s) if chosen else [])
         if isinstance(e, m.Neg):
             return self._provenance(e.operand, a, period, s)
         if isinstance(e, m.BinOp):
             return self._provenance(e.left, a, period, s) + self._provenance(e.right, a, period, s)
         return []
+
+    def _chosen_piece(self, e: m.Piecewise, a: m.Assessment, period: Period, s: m.Subject) -> Optional[m.Piece]:
+        v = self.expr(e.value, a, period, s)[0]
+        if v is None:
+            return None
+        for piece in e.pieces:
+            if piece.op is None:
+                return piece
+            bound = self.expr(piece.bound, a, period, s)[0]
+            if bound is not None and _compare(piece.op, v, bound):
+                return piece
+        return None
 
     def piecewise(self, e: m.Piecewise, a: m.Assessment, period: Period, s: m.Subject, x: bool
                   ) -> tuple[Optional[Decimal], Optional[str], Optional[list[Node]]]:
@@ -474,12 +487,13 @@ class Evaluator:
                 bound = self.expr(piece.bound, a, period, s)[0]
                 if bound is None or not _compare(piece.op, v, bound):
                     continue
-            value, _, _ = self.expr(piece.value, a, period, s)
+            value, pt, _ = self.expr(piece.value, a, period, s, x)
             if not x:
                 return value, None, None
             row = "其余" if piece.op is None else f"{OPS_CMP.get(piece.op, piece.op)} {self.expr(piece.bound, a, period, s, True)[1]}"
             shown = vt if vt == fmt(v) else f"{vt} = {fmt(v)}"
-            return value, f"分段({shown}：{row} 则 {fmt(value)})", None
+            then = pt if value is None or pt == fmt(value) else f"{pt} = {fmt(value)}"
+            return value, f"分段({shown}：{row} 则 {then})", None
         return None, None, None  # unreachable: the compiler requires 其余 as the last row
 
     def count_of(self, a: m.Assessment, e: m.CountOf, period: Period, s: m.Subject, x: bool = False) -> tuple[Decimal, Optional[Node]]:
@@ -688,6 +702,16 @@ class Evaluator:
                 if lv is None or rv is None or (e.op == "/" and rv == 0):
                     return None
                 return {"+": lambda: lv + rv, "-": lambda: lv - rv, "*": lambda: lv * rv, "/": lambda: lv / rv}[e.op]()
+            if isinstance(e, m.CountIf):
+                key = f"个数({e.condition.text[3:-1] if e.condition.text.startswith('个数(') else e.condition.text})"
+                if key not in sums:
+                    n = 0
+                    for s in pop:
+                        lv = self.expr(e.condition.left, a, period, s)[0]
+                        rv = self.expr(e.condition.right, a, period, s)[0]
+                        n += lv is not None and rv is not None and _compare(e.condition.op, lv, rv)
+                    sums[key] = Decimal(n)
+                return sums[key]
             if isinstance(e, m.CountOf):
                 key = f"次数({e.item})"
                 if key not in sums:
@@ -816,11 +840,15 @@ class Evaluator:
                     why[s.id].setdefault("moves", []).append(info)
                     moves.append(dict(info, subject=s.id))
         outcomes: dict[str, BandOutcome] = {}
+        rank_of: dict[str, int] = {}
+        for i, s in enumerate(order):  # competition ranking on the published score, as the table shows
+            prev = order[i - 1] if i else None
+            rank_of[s.id] = rank_of[prev.id] if prev and scores[prev.id].published == scores[s.id].published else i + 1
         for place, s in enumerate(order, start=1):
             band_name = assigned.get(s.id)
             band = next((x for x in b.bands if x.name == band_name), None)
-            detail = dict(why[s.id], place=place, population=n, score=fmt(scores[s.id].published),
-                          first={"subject": first[0], "score": fmt(first[1])} if first else None, quotas=quotas,
+            detail = dict(why[s.id], place=place, rank=rank_of[s.id], population=n, score=format(scores[s.id].published, "f"),
+                          first={"subject": first[0], "score": format(first[1], "f")} if first else None, quotas=quotas,
                           tiebreak=list(b.tiebreak), keys=[fmt(k) for k in keys[s.id]])
             tie = [t for t in ties if s.id in t["subjects"]]
             if tie:

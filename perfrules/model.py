@@ -134,6 +134,14 @@ class CountOf:
 
 
 @dataclass(frozen=True)
+class CountIf:
+    """In a summary: the number of assessed subjects for which the condition holds."""
+
+    condition: "Condition"
+    span: Span
+
+
+@dataclass(frozen=True)
 class LastStreak:
     """The longest run of consecutive sub-periods in which the subject ranked last in an assessment."""
 
@@ -160,7 +168,7 @@ class FirstRef:
     span: Span
 
 
-Expr = Union[Num, Ref, Neg, BinOp, Aggregate, BallotValue, RankDecay, Piecewise, CountOf, LastStreak, ChildAggregate, ScoreRef, FirstRef]
+Expr = Union[Num, Ref, Neg, BinOp, Aggregate, BallotValue, RankDecay, Piecewise, CountOf, CountIf, LastStreak, ChildAggregate, ScoreRef, FirstRef]
 
 
 # ---- declarations ----

@@ -350,6 +350,14 @@ class _ToStatements(Transformer):
         return m.CountOf(children[1].text, self.span_of(meta))
 
     @v_args(meta=True)
+    def count_if(self, meta, children):
+        exprs = [c for c in children[1:] if not isinstance(c, Token)]
+        ops = [c for c in children[1:] if isinstance(c, Token) and c.type == "CMP"]
+        op = {"≥": ">=", "≤": "<="}.get(ops[0].value, ops[0].value) if ops else "=="
+        text = self.line[meta.column - 1 : meta.end_column - 1]
+        return m.CountIf(m.Condition(op, exprs[0], exprs[1], text, self.span_of(meta)), self.span_of(meta))
+
+    @v_args(meta=True)
     def last_streak(self, meta, children):
         return m.LastStreak(children[1].text, self.span_of(meta))
 

@@ -182,21 +182,28 @@ def _tree(line: Line, tree: Tree, depth: int, root: Optional[str] = None) -> Non
             head = child.detail.get("period", child.name) if who in (None, line.detail.get("subject"), root) else f"{who} {child.detail.get('period', '')}"
             sub = tree.add(f"{head}：{fmt(child.amount)}")
             for part in child.lines:
-                if part.kind == "section" and part.amount is not None and part.detail.get("max") and Decimal(part.detail["max"]) != part.amount:
+                lost = part.kind == "section" and part.amount is not None and part.detail.get("max") and Decimal(part.detail["max"]) != part.amount
+                if lost or part.kind not in ("section", "max"):  # sections that lost points, and every other part
                     _tree(part, sub.add(_label(part)), depth + 1, root)
             continue
         _tree(child, tree.add(_label(child)), depth + 1, root)
 
 
-def deductions(line: Line, period: Optional[str] = None) -> list[tuple[Line, Optional[str]]]:
-    """Every item line under ``line`` that moved the score, with the period it belongs to."""
+def deductions(line: Line, period: Optional[str] = None, subject: Optional[str] = None) -> list[tuple[Line, Optional[str]]]:
+    """Every item line of the subject's own scores under ``line`` that moved them, with its period.
+
+    A subordinate's score (下属平均) is an input, not the subject's own deductions: it is left out."""
     out: list[tuple[Line, Optional[str]]] = []
     if line.kind == "total":
+        who = line.detail.get("subject")
+        if subject is not None and who is not None and who != subject:
+            return out
+        subject = subject or who
         period = line.detail.get("period", period)
-    if line.kind == "item" and (line.amount or line.detail.get("overturned")):
+    if line.kind == "item" and (line.amount or line.detail.get("overturned") or line.detail.get("not_met")):
         out.append((line, period))
     for child in list(line.lines) + list(line.inputs):
-        out.extend(deductions(child, period))
+        out.extend(deductions(child, period, subject))
     return out
 
 
@@ -223,7 +230,7 @@ def render_explanation(expl: Explanation, format: str = "text") -> str:  # noqa:
     if items:
         table = Table(show_edge=False, box=None, pad_edge=False)
         for col in ("金额", "项目", "条款", "周期", "次数", "事件与日期"):
-            table.add_column(col, justify="right" if col in ("金额", "次数") else "left")
+            table.add_column(col, justify="right" if col in ("金额", "次数") else "left", overflow="fold")
         for line, period in items:
             ev = "；".join(f"{e.id} {e.date}" + ("（已撤销）" if e.status == "overturned" else "") for e in line.events)
             table.add_row(signed(line.amount), line.name, line.citation or "", period or "", str(line.detail.get("count", "")), ev)
@@ -240,7 +247,7 @@ def render_explanation(expl: Explanation, format: str = "text") -> str:  # noqa:
 def _band_text(b: Line) -> str:
     d = b.detail
     first = d.get("first") or {}
-    lines = [f"总分 {d['score']}，第 {d['place']} 名 / {d['population']}；第一名 {first.get('subject')} {first.get('score')}"]
+    lines = [f"总分 {d['score']}，第 {d.get('rank', d['place'])} 名 / {d['population']}；第一名 {first.get('subject')} {first.get('score')}"]
     for q in d.get("quotas", []):
         lines.append(f"名额：{q['band']} " + (f"{q['places']} 个" if "places" in q else f"{q['share']} × {q['of']} = {q['exact']} → {q['size']} 个（{q['rounding']}）"))
     for x in d.get("ineligible", []):
@@ -328,8 +335,8 @@ def render_table(result: Result, max_rejections: Optional[int] = None) -> str:
                 return f"{n} 名{tie}：" + "、".join(f"{r['name']} {r['score']}" for r in rows)
             parts.append("前 " + listed(st.top_n, st.top) + ("；后 " + listed(st.bottom_n, st.bottom) if st.bottom else ""))
         for sm in st.summaries:
-            sums = "，".join(f"{k} {v}" for k, v in sm["sums"].items())
-            parts.append(f"汇总 {sm['name']} = {sm['formula']} = {shorten(sm['value']) if sm['value'] is not None else '—'}（{sums}）"
+            sums = "，".join(f"{k} {v}" for k, v in sm["sums"].items() if k != sm["formula"])
+            parts.append(f"汇总 {sm['name']} = {sm['formula']} = {shorten(sm['value']) if sm['value'] is not None else '—'}" + (f"（{sums}）" if sums else "")
                          + (f" 【{sm['citation']}】" if sm.get("citation") else ""))
         for b in a.bandings:
             fp = b.first_place or {}
