@@ -116,7 +116,7 @@ class Scorecard:
         disq = self.evaluator.disqualified(s, sc.period, sc.assessment) if band is not None and awards else []
         return SubjectResult(
             subject=s.id, name=s.name, category=s.category, score=sc.published, exact_score=sc.exact,
-            rank=self.ranks[(a, p, s.id)], band=band.band if band else None, disqualified=disq,
+            rank=self.ranks[(a, p, s.id)], band=(band.band or None) if band else None, disqualified=disq,
             explanation=to_line(self.evaluator.score(sc.assessment, sc.period, s, explain=True).node, self.ledger, events) if explanation else None,
             band_explanation=to_line(band.node, None) if band is not None and explanation else None,
         )

@@ -9,10 +9,18 @@ fenced block::
     <!-- check: excerpt -->                  a ```text block: lines of the output of the last
                                              ```text block that is a `perfrules …` command
     <!-- check: skip -->                     a ```perfrules block deliberately left unchecked
+    <!-- check: save=县中心.rules -->          any block (```perfrules, ```json, ```csv …): its text is
+                                             a file of the doc's workspace, for commands shown later
 
-Options of a ```perfrules directive: ``prelude=NAME`` (see PRELUDES; none by default), ``file=NAME``
-(the file name in messages, ``x.rules`` by default), ``lang=zh|en`` (message language), ``error``.
-Every ```perfrules block needs a directive, so no example is left unchecked by accident.
+Options of a ```perfrules directive: ``prelude=NAME`` (see ``prelude``; none by default;
+``prelude=@FILE`` is a file saved earlier in the same doc), ``file=NAME`` (the file name in
+messages, ``x.rules`` by default), ``lang=zh|en`` (message language), ``error``, ``save=FILE``
+(the prelude and the block are saved as FILE). Every ```perfrules block needs a directive, so no
+example is left unchecked by accident.
+
+A command that names a saved file runs in a fresh directory that holds the doc's saved files (as
+they stand at that point of the doc), so an example can show a whole run: a rulebook, its data and
+the real output. Other commands run in the repository root.
 
 An error output is compared line by line and must be exact, except that a line ending in ``……``
 matches any line that starts with what comes before it (for the long, changing lists of
@@ -60,7 +68,10 @@ def _xx_until(word: str) -> str:
     raise AssertionError(f"{XX.relative_to(ROOT)} has no banner comment '# ---- …{word}…' (needed by the docs' preludes)")
 
 
-def prelude(name: str) -> str:
+def prelude(name: str, files: Optional[dict[str, str]] = None) -> str:
+    if name.startswith("@"):
+        assert files is not None and name[1:] in files, f"prelude '{name}': no block saved as '{name[1:]}' earlier in the doc"
+        return files[name[1:]]
     if name == "none":
         return ""
     if name == "head":
@@ -120,29 +131,36 @@ class Check:
     kind: str  # compile | error | output | excerpt
     block: Block
     source: Optional[Block] = None  # the perfrules block of an output, the command block of an excerpt
+    files: dict[str, str] = field(default_factory=dict)  # the doc's saved files at this point
 
 
 def checks(doc: str) -> list[Check]:
     found: list[Check] = []
     last_error: Optional[Block] = None
     last_command: Optional[Block] = None
+    saved: dict[str, str] = {}
     for b in blocks(doc):
+        files = dict(saved)
         if b.lang == "perfrules":
             assert b.directive, f"{b.where}: a ```perfrules block without <!-- check: … --> (use 'skip' to leave it unchecked)"
-            if "skip" in b.opts:
-                continue
-            found.append(Check("error" if "error" in b.opts else "compile", b))
-            last_error = b if "error" in b.opts else None
+            if "skip" not in b.opts:
+                found.append(Check("error" if "error" in b.opts else "compile", b, files=files))
+                last_error = b if "error" in b.opts else None
         elif b.lang == "text":
             if b.body.startswith("perfrules "):
                 last_command = b
             if "output" in b.opts:
                 assert last_error is not None, f"{b.where}: 'output' must follow a ```perfrules block marked 'error'"
-                found.append(Check("output", b, last_error))
+                found.append(Check("output", b, last_error, files=files))
                 last_error = None
             elif "excerpt" in b.opts:
                 assert last_command is not None, f"{b.where}: 'excerpt' needs an earlier ```text block with a perfrules command"
-                found.append(Check("excerpt", b, last_command))
+                found.append(Check("excerpt", b, last_command, files=files))
+        if "save" in b.opts:
+            text = b.body
+            if b.lang == "perfrules":
+                text = prelude(b.opts.get("prelude", "none"), saved) + text
+            saved[b.opts["save"]] = text
     return found
 
 
@@ -154,9 +172,9 @@ def _all_checks():
 
 # ---------------------------------------------------------------- running them
 
-def compile_block(b: Block) -> Optional[str]:
+def compile_block(b: Block, files: Optional[dict[str, str]] = None) -> Optional[str]:
     """None when the block (after its prelude) compiles, else the rendered errors."""
-    text = prelude(b.opts.get("prelude", "none")) + b.body
+    text = prelude(b.opts.get("prelude", "none"), files) + b.body
     try:
         compile_rulebook(text, b.opts.get("file", "x.rules"))
     except RulebookError as e:
@@ -164,20 +182,29 @@ def compile_block(b: Block) -> Optional[str]:
     return None
 
 
-_COMMANDS: dict[str, str] = {}
+_COMMANDS: dict[tuple, str] = {}
 
 
-def run_command(command: str, monkeypatch) -> str:
-    if command not in _COMMANDS:
-        args = shlex.split(command.strip().splitlines()[0])
-        assert args[0] == "perfrules"
-        monkeypatch.chdir(ROOT)
+def run_command(command: str, monkeypatch, files: Optional[dict[str, str]] = None, workspace=None) -> str:
+    """The output (stdout, then stderr) of a ``perfrules …`` command, run once per command and files."""
+    args = shlex.split(command.strip().splitlines()[0])
+    assert args[0] == "perfrules"
+    used = {k: v for k, v in (files or {}).items() if k in args[1:]}
+    key = (command, tuple(sorted((files or {}).items())) if used else ())
+    if key not in _COMMANDS:
+        if used:
+            where = workspace()
+            for name, text in files.items():
+                (where / name).write_text(text, encoding="utf-8")
+            monkeypatch.chdir(where)
+        else:
+            monkeypatch.chdir(ROOT)
         monkeypatch.setenv("PERFRULES_LANG", "zh")
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             main(args[1:])
-        _COMMANDS[command] = out.getvalue() + err.getvalue()
-    return _COMMANDS[command]
+        _COMMANDS[key] = out.getvalue() + err.getvalue()
+    return _COMMANDS[key]
 
 
 _VOLATILE = [(re.compile(r"sha256 [0-9a-f]{6,}…?"), "sha256 …"), (re.compile(r"perfrules \d+\.\d+\.\d+\S*"), "perfrules X")]
@@ -221,20 +248,20 @@ def excerpt_mismatch(excerpt: str, output: str) -> Optional[str]:
 
 
 @pytest.mark.parametrize("check", list(_all_checks()))
-def test_doc_example(check: Check, monkeypatch) -> None:
+def test_doc_example(check: Check, monkeypatch, tmp_path_factory) -> None:
     b = check.block
     if check.kind == "compile":
-        out = compile_block(b)
+        out = compile_block(b, check.files)
         assert out is None, f"{b.where}: this example no longer compiles:\n{out}"
     elif check.kind == "error":
-        assert compile_block(b) is not None, f"{b.where}: this example should show errors, but it compiles"
+        assert compile_block(b, check.files) is not None, f"{b.where}: this example should show errors, but it compiles"
     elif check.kind == "output":
-        actual = compile_block(check.source)
+        actual = compile_block(check.source, check.files)
         assert actual is not None, f"{check.source.where}: compiles, so the output shown at {b.where} is stale"
         differs = output_mismatch(b.body, actual)
         assert differs is None, f"{b.where}: the error output shown differs from the real one at\n{differs}\nthe real one is:\n{actual}"
     else:
-        output = run_command(check.source.body, monkeypatch)
+        output = run_command(check.source.body, monkeypatch, check.files, lambda: tmp_path_factory.mktemp("doc"))
         missing = excerpt_mismatch(b.body, output)
         assert missing is None, (
             f"{b.where}: this line is not in the output of `{check.source.body.strip()}` (in that place):\n"
