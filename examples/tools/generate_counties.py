@@ -190,6 +190,20 @@ def measures(hall: Hall) -> list[dict]:
             for n, (metric, s, period, v) in enumerate(rows, 1)]
 
 
+def found_measures(hall: Hall, events: list[dict], numbered: int) -> list[dict]:
+    """窗口拾金不昧人次 (yearly): each window's count of its staff's 拾金不昧 events (假设 C17), numbered after
+    the other measures so their ids stay as they were. No random draws."""
+    parent = {p["id"]: p["parent"] for p in hall.staff}
+    found = {w: 0 for w in hall.windows}
+    for e in events:
+        if e["item"] == "拾金不昧":
+            found[parent[e["subject"]]] += 1
+    assert sum(found.values()) == FOUND_ITEMS and sum(1 for n in found.values() if n) == FOUND_WINDOWS
+    hall.found = found
+    return [{"id": f"LC-ME-{n:05d}", "kind": "measure", "subject": w, "metric": "窗口拾金不昧人次", "period": str(YEAR),
+             "value": str(found[w])} for n, w in enumerate(hall.windows, numbered + 1)]
+
+
 # ---------------------------------------------------------------- occurrences
 
 
@@ -309,7 +323,7 @@ def readme(hall: Hall, counts: dict, events: list[dict], bad: list[tuple[str, st
         "|---|---|---|",
         f"| staff.json | 对象文件：窗口工作人员，`parent` 为所在窗口（`--subjects staff.json`） | {counts['staff']} |",
         f"| occurrences.jsonl | 事件：工作人员的加分、扣分（按比例连带计入窗口），窗口的体外循环 | {counts['occurrences']} |",
-        f"| measures.csv | 度量：24个窗口每月的受理、办结、按时办结、现场办结、评价、满意评价件数；每年的事项数与法定、承诺时限 | {counts['measures']} |",
+        f"| measures.csv | 度量：24个窗口每月的受理、办结、按时办结、现场办结、评价、满意评价件数；每年的事项数与法定、承诺时限，窗口拾金不昧人次 | {counts['measures']} |",
         f"| problems.jsonl | 故意做错的记录，每条演示一种拒收原因 | {counts['problems']} |",
         "",
         "与工作总结对得上的数字：",
@@ -323,7 +337,9 @@ def readme(hall: Hall, counts: dict, events: list[dict], bad: list[tuple[str, st
         f"{sum(hall.promised.values()) / sum(hall.matters.values()):.2f}），承诺提速 "
         f"{1 - sum(hall.promised.values()) / sum(hall.legal.values()):.2%}。",
         f"- 延时服务 {n['延时服务']} 人次、预约服务 {n['预约服务']} 人次、上门服务 {n['上门服务']} 人次、群众表扬 {n['群众表扬']} 次；"
-        f"上半年拾金不昧 {n['拾金不昧']} 人次，分布在 {len(hall.found_windows)} 个窗口。",
+        f"上半年拾金不昧 {n['拾金不昧']} 人次，分布在 {len(hall.found_windows)} 个窗口（"
+        + "、".join(f"{w} {c}" for w, c in hall.found.items() if c)
+        + "）；窗口的年度度量「窗口拾金不昧人次」就是这些数（假设 C17，只用于汇总「拾金不昧窗口」）。",
         f"- 有效投诉 0 起：唯一一条投诉（不动产登记）已申诉撤销（`\"status\":\"overturned\"`）。体外循环 {n['体外循环']} 件（住建、自然资源）。",
         f"- 迟到 {n['迟到']} 条，都带上班时间 `due`；其中 3 条签到晚不到 1 分钟，计入但不扣分。{hall.late_comer} 全年迟到 "
         f"{sum(1 for e in events if e['subject'] == hall.late_comer and e['item'] == '迟到')} 次，自第 3 次起每次扣 2 分（全年累计）。",
@@ -352,6 +368,7 @@ def main(argv: list[str]) -> int:
     hall = Hall(rb, random.Random(2022))
     rows = measures(hall)
     events = occurrences(hall)
+    rows += found_measures(hall, events, len(rows))
     bad = problems(hall)
 
     write(out / "staff.json", json.dumps(hall.staff, ensure_ascii=False, indent=1) + "\n")

@@ -355,7 +355,7 @@ def occurrences(hall: Hall) -> tuple[list[dict], dict]:
 # ---------------------------------------------------------------- measures
 
 
-def measures(hall: Hall) -> tuple[list[dict], dict]:
+def measures(hall: Hall, facts: dict) -> tuple[list[dict], dict]:
     rng = hall.rng
     w_all = hall.windows
     values: dict[str, dict[str, int]] = {m: {w: 0 for w in w_all} for m in hall.metrics}
@@ -450,6 +450,13 @@ def measures(hall: Hall) -> tuple[list[dict], dict]:
         values["压减工作日数"][w] = n
     for w, n in SLIMMED.items():
         values["精简材料项数"][w] = n
+    # 工作人员病假/事假人次: the window's own attendance return, the sum of its staff's leave events (so the
+    # 汇总 counts 个数(工作人员病假人次 ≥ 1) = 18 and 个数(工作人员事假人次 ≥ 1) = 35 windows). No random draws.
+    for metric, group in (("工作人员病假人次", facts["sick"]), ("工作人员事假人次", facts["leave"])):
+        for p, n in group.items():
+            values[metric][hall.window_of[p]] += n
+    assert sum(values["工作人员病假人次"].values()) == SICK[0] and sum(1 for n in values["工作人员病假人次"].values() if n) == SICK[2]
+    assert sum(values["工作人员事假人次"].values()) == LEAVE[0] and sum(1 for n in values["工作人员事假人次"].values() if n) == LEAVE[2]
 
     rows, n = [], 0
     for metric in hall.metrics:
@@ -491,7 +498,7 @@ def readme(hall: Hall, counts: dict, events: list[dict], facts: dict, mfacts: di
         "|---|---|---|",
         f"| staff.json | 对象文件：窗口工作人员（类别 工作人员，parent 为所在窗口；市国土局两名新进人员 active_from 2017-08-01） | {counts['staff']} |",
         f"| occurrences.jsonl | 扣分、加分事件：工作人员的考勤与行为规范（subject 为工作人员），窗口的各项（subject 为窗口），按日期排序 | {counts['occurrences']} |",
-        f"| measures.csv | 度量：49个窗口 × 11项（办件量、时限内办结件数、提前办结件数、评价总数、满意评价数、非常满意评价数、领导坐班次数、信息报送条数、信息采用条数、压减工作日数、精简材料项数） | {counts['measures']} |",
+        f"| measures.csv | 度量：49个窗口 × 13项（办件量、时限内办结件数、提前办结件数、评价总数、满意评价数、非常满意评价数、领导坐班次数、信息报送条数、信息采用条数、压减工作日数、精简材料项数、工作人员病假人次、工作人员事假人次） | {counts['measures']} |",
         "",
         "与通报一致的数字（`score` 的「汇总」行可直接核对）：",
         "",
@@ -504,7 +511,8 @@ def readme(hall: Hall, counts: dict, events: list[dict], facts: dict, mfacts: di
         f"- 领导坐班次数为零的窗口：{'、'.join(NO_LEADER)}。",
         f"- 工作人员 {counts['staff'] + 1} 人（对象文件 {counts['staff']} 人，另有规则集中声明的陈铁梅）。病假 {SICK[0]} 人次（{SICK[1]} 人，{SICK[2]} 个窗口），"
         f"事假 {LEAVE[0]} 人次（{LEAVE[1]} 人，{LEAVE[2]} 个窗口），临时外出 {OUTINGS} 人次；全勤 {len(full)} 人"
-        f"（通报表扬的16人都在其中，且没有任何扣分，季度考核得满分100分）。",
+        f"（通报表扬的16人都在其中，且没有任何扣分，季度考核得满分100分）。窗口度量「工作人员病假人次」「工作人员事假人次」"
+        f"是各窗口工作人员病假、事假事件的合计（只用于「病假涉及窗口」「事假涉及窗口」两条汇总，见假设 Q22）。",
         f"- 临时外出超过5次的有 {len(over5)} 人（自第6次起每次扣0.2分），最多的是 {over5[0]}（{facts['outings'][over5[0]]} 次）。",
         f"- 销假记录 {len(facts['late_returns'])} 条带 due（请假应结束的时间），其中 {len(late_returns)} 条超过1个工作日、扣分，其余照收不扣分。",
         f"- {len(overturned)} 条迟到早退已申诉撤销（`\"status\":\"overturned\"`）：{'、'.join(overturned)}。",
@@ -529,7 +537,7 @@ def main(argv: list[str]) -> int:
     hall = Hall(rb, random.Random(SEED))
     staff = subjects_file(hall)
     events, facts = occurrences(hall)
-    rows, mfacts = measures(hall)
+    rows, mfacts = measures(hall, facts)
 
     write(out / "staff.json", "[\n" + ",\n".join("  " + dumps(s) for s in staff) + "\n]\n")
     write(out / "occurrences.jsonl", "".join(dumps(e) + "\n" for e in events))
