@@ -714,10 +714,11 @@ class _ExprContext:
 
     def resolve(self, e: Any) -> m.Expr:
         c = self.c
-        if self.summary and isinstance(e, m.CountIf):  # its condition is about each subject
+        if self.summary and isinstance(e, m.CountIf):  # its condition is about each subject, and may use 得分
             each = _ExprContext(c, self.assessment, self.period, self.categories, self.sections, self.components)
             cond = e.condition
-            return m.CountIf(m.Condition(cond.op, each.resolve(cond.left), each.resolve(cond.right), cond.text, cond.span), e.span)
+            side = lambda x: x if isinstance(x, m.ScoreRef) else each.resolve(x)  # noqa: E731
+            return m.CountIf(m.Condition(cond.op, side(cond.left), side(cond.right), cond.text, cond.span), e.span)
         if isinstance(e, m.CountIf):
             c.err(e.span, "expr.count_if_summary")
             return e
@@ -759,9 +760,16 @@ class _ExprContext:
             if owner is None:
                 c.err(e.span, "unknown.name", did_you_mean(e.item, c.item_owner), what="项目", name=e.item)
                 return e
-            inner = c.periods.get(c.item_assessment.get(e.item), self.period)
+            owner_assessment = c.item_assessment.get(e.item)
+            inner = c.periods.get(owner_assessment, self.period)
             if inner.value > self.period.value or self.period.value % inner.value:
                 c.err(e.span, "expr.not_finer", what="项目", name=e.item, inner=inner.zh, outer=self.period.zh)
+            elif owner_assessment in c.assessments:
+                cats = c.categories_by_assessment.get(owner_assessment)
+                if cats is None:
+                    cats = tuple(n.text for n in _opts(c.assessments[owner_assessment].st, DiagnosticSink()).get("subjects", ([],))[0])
+                if cats:  # an item of another category's assessment would count 0 for every subject here
+                    self.cover(e.span, "项目", e.item, cats)
             return e
         if isinstance(e, m.LastStreak):
             if e.assessment not in c.assessments:

@@ -706,9 +706,11 @@ class Evaluator:
                 key = f"个数({e.condition.text[3:-1] if e.condition.text.startswith('个数(') else e.condition.text})"
                 if key not in sums:
                     n = 0
+                    def side(x: m.Expr, s: m.Subject) -> Optional[Decimal]:
+                        return self.score(a, period, s).published if isinstance(x, m.ScoreRef) else self.expr(x, a, period, s)[0]
+
                     for s in pop:
-                        lv = self.expr(e.condition.left, a, period, s)[0]
-                        rv = self.expr(e.condition.right, a, period, s)[0]
+                        lv, rv = side(e.condition.left, s), side(e.condition.right, s)
                         n += lv is not None and rv is not None and _compare(e.condition.op, lv, rv)
                     sums[key] = Decimal(n)
                 return sums[key]
