@@ -292,6 +292,8 @@ class Compiler:
                 self.err(joint.span, "item.joint_self")
             elif target.amount.discretionary or target.amount.per_unit is None:
                 self.err(joint.span, "item.joint_target", name=joint.item)
+            elif target.amount.sign != built_items[source.text].amount.sign:
+                self.err(joint.span, "item.joint_sign", name=joint.item)
         bandings = tuple(self.banding(b) for b in self.bandings.values())
         if self.sink:
             raise RulebookError(self.sink.items, self.text)
@@ -460,7 +462,12 @@ class Compiler:
                 else:
                     bottom = int(n)
         summaries = []
+        summary_lines: dict[str, int] = {}
         for sst in a.summaries:
+            sname = _name(sst)
+            if sname.text in summary_lines:
+                self.err(sname.span, "dup.name", what="汇总", name=sname.text, line=summary_lines[sname.text])
+            summary_lines.setdefault(sname.text, sst.span.line)
             sctx = _ExprContext(self, name.text, period, cats, set(local), set(comp_st), summary=True)
             e = sst.get("values")[0]
             text = self.text.splitlines()[sst.span.line - 1][e.span.column - 1 : e.span.end_column - 1].strip()
@@ -614,6 +621,8 @@ class Compiler:
                 if rest_seen:
                     self.err(bname.span, "banding.quota_after_rest", band=bname.text)
             condition = None
+            if "condition" in opts and "rest" in opts:
+                self.err(opts["condition"][1], "option.conflict", a="其余", b="当")
             if "condition" in opts:
                 condition = opts["condition"][0]
                 for e in (condition.left, condition.right):
@@ -748,11 +757,13 @@ class _ExprContext:
             return m.RankDecay(self.resolve(e.value), e.full, e.step, e.ties, e.lower_first, e.span)
         if isinstance(e, m.Piecewise):
             pieces = []
+            misplaced = False
             for i, piece in enumerate(e.pieces):
                 if piece.op is None and i != len(e.pieces) - 1:
                     c.err(piece.span, "expr.piecewise_rest")
+                    misplaced = True
                 pieces.append(m.Piece(piece.op, self.resolve(piece.bound) if piece.bound is not None else None, self.resolve(piece.value), piece.span))
-            if not e.pieces or e.pieces[-1].op is not None:
+            if (not e.pieces or e.pieces[-1].op is not None) and not misplaced:
                 c.err(e.span, "expr.piecewise_rest")
             return m.Piecewise(self.resolve(e.value), tuple(pieces), e.span)
         if isinstance(e, m.CountOf):
@@ -763,7 +774,7 @@ class _ExprContext:
             owner_assessment = c.item_assessment.get(e.item)
             inner = c.periods.get(owner_assessment, self.period)
             if inner.value > self.period.value or self.period.value % inner.value:
-                c.err(e.span, "expr.not_finer", what="项目", name=e.item, inner=inner.zh, outer=self.period.zh)
+                c.err(e.span, "expr.period_divides", fn="次数", what="项目", name=e.item, inner=inner.zh, outer=self.period.zh)
             elif owner_assessment in c.assessments:
                 cats = c.categories_by_assessment.get(owner_assessment)
                 if cats is None:
@@ -777,13 +788,13 @@ class _ExprContext:
             else:
                 inner = c.periods[e.assessment]
                 if inner.value >= self.period.value or self.period.value % inner.value:
-                    c.err(e.span, "expr.not_finer", what="考核", name=e.assessment, inner=inner.zh, outer=self.period.zh)
+                    c.err(e.span, "expr.period_divides", fn="连续末位", what="考核", name=e.assessment, inner=inner.zh, outer=self.period.zh)
             return e
         if isinstance(e, m.ChildAggregate):
             if e.assessment not in c.assessments:
                 c.err(e.span, "unknown.name", did_you_mean(e.assessment, c.assessments), what="考核", name=e.assessment)
             elif c.periods[e.assessment] != self.period:
-                c.err(e.span, "expr.period_mismatch", what="考核", name=e.assessment, inner=c.periods[e.assessment].zh, outer=self.period.zh)
+                c.err(e.span, "expr.same_period", fn="下属平均/下属合计", name=e.assessment, inner=c.periods[e.assessment].zh, outer=self.period.zh)
             return e
         if isinstance(e, m.BallotValue):
             group = c.ballots.get(e.group)

@@ -99,6 +99,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "「自第 N 次起」只用于按次计、金额固定、没有分档的项目",
         "'from N onward' is only for per-occurrence items with a fixed amount and no tiers",
     ),
+    "item.joint_sign": ("连带的目标项目「{name}」与本项方向相反（一个扣分、一个加分）", "the joint item '{name}' goes the other way (deduct vs add)"),
     "item.joint_self": ("「连带」要指向上级对象的另一个项目", "'also' must name another item, the parent's"),
     "item.joint_target": ("连带的目标项目「{name}」必须按次计、金额固定", "the item '{name}' a joint posting goes to must count per occurrence at a fixed amount"),
     "item.adjust_verb": ("名额调整只能写「加」或「扣」一个比例", "a quota change takes 'add' or 'deduct' and a share"),
@@ -113,7 +114,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "rank_decay needs its max and step, e.g. rank_decay(score, max 5, step 0.1)",
     ),
     "expr.cycle": ("分项之间循环引用：{cycle}", "components refer to each other in a cycle: {cycle}"),
-    "expr.condition_only": ("「{kw}」只能用于等次的提档、降档条件", "'{kw}' is only allowed in a promotion or demotion condition"),
+    "expr.condition_only": (
+        "「{kw}」只能用于等次的条件（档的「当」、提档、降档）和 汇总 的 个数(条件)",
+        "'{kw}' is only allowed in a banding condition (a band's when, promote, demote) and in a summary's count_if",
+    ),
+    "expr.period_divides": (
+        "{fn} 需要周期更短、能整除本考核周期的{what}「{name}」（它按{inner}计，本考核按{outer}计）",
+        "{fn} needs a {what} with a shorter period that divides this assessment's ('{name}' is per {inner}, the assessment per {outer})",
+    ),
+    "expr.same_period": (
+        "{fn} 要用与本考核周期相同的考核，「{name}」按{inner}计，本考核按{outer}计",
+        "{fn} needs an assessment of the same period; '{name}' is per {inner}, this one per {outer}",
+    ),
     "expr.not_in_condition": ("条件中只能引用「得分」「第一名」和数字", "a condition may use only score, first and numbers"),
     "expr.period_mismatch": (
         "{what}「{name}」按{inner}计，在按{outer}的考核中要写 平均({name}) 或 合计({name})",

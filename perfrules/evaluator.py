@@ -37,7 +37,7 @@ class Node:
     lines: list["Node"] = field(default_factory=list)
     inputs: list["Node"] = field(default_factory=list)
     assumptions: tuple[str, ...] = ()
-    event_key: Optional[tuple[str, str, Period]] = None  # (subject, item, period): events fetched on demand
+    event_key: Optional[tuple] = None  # (subject, item, period[, "direct"]): events fetched on demand
 
 
 def _cite(x) -> Optional[str]:
@@ -492,7 +492,7 @@ class Evaluator:
                 return value, None, None
             row = "其余" if piece.op is None else f"{OPS_CMP.get(piece.op, piece.op)} {self.expr(piece.bound, a, period, s, True)[1]}"
             shown = vt if vt == fmt(v) else f"{vt} = {fmt(v)}"
-            then = pt if value is None or pt == fmt(value) else f"{pt} = {fmt(value)}"
+            then = pt if value is None or pt.replace("−", "-") == fmt(value) else f"{pt} = {fmt(value)}"
             return value, f"分段({shown}：{row} 则 {then})", None
         return None, None, None  # unreachable: the compiler requires 其余 as the last row
 
@@ -507,7 +507,7 @@ class Evaluator:
             return total, None
         item = self._items[e.item]
         detail = {"item": e.item, "periods": {k: n for k, n in per_period if n}, "computation": f"{e.item} 共 {fmt(total)} 次"}
-        return total, Node("count", f"次数({e.item})", total, _cite(item), item.label, detail, event_key=(s.id, e.item, period))
+        return total, Node("count", f"次数({e.item})", total, _cite(item), item.label, detail, event_key=(s.id, e.item, period, "direct"))
 
     def last_streak(self, a: m.Assessment, e: m.LastStreak, period: Period, s: m.Subject, x: bool = False) -> tuple[Decimal, Optional[Node]]:
         inner = self.rulebook.assessment(e.assessment)
@@ -518,7 +518,9 @@ class Evaluator:
             last = False
             if pop and s in pop:
                 scores = {c.id: self.score(inner, sub, c).published for c in pop}
-                last = len(pop) > 1 and scores[s.id] == min(scores.values())
+                low = min(scores.values())
+                # a sub-period where everyone ties (no data yet, all full marks) has no last place
+                last = len(pop) > 1 and scores[s.id] == low and any(v != low for v in scores.values())
             run = run + 1 if last else 0
             best = max(best, run)
             if last:

@@ -71,8 +71,11 @@ def to_line(node: Node, ledger: Optional[Ledger], events: bool = True, _seen: Op
         return hit
     evs: list[EventLine] = []
     if events and ledger is not None and node.event_key is not None:
-        subject, item, period = node.event_key
+        subject, item, period = node.event_key[:3]
+        direct_only = node.event_key[3:] == ("direct",)  # 次数 counts the subject's own occurrences only
         for e in sorted(ledger.events_of(subject, item, period), key=lambda e: (e.date, e.id)):
+            if direct_only and e.via is not None:
+                continue
             evs.append(EventLine(
                 id=e.id, date=e.date.isoformat(), count=e.count, tier=e.tier, amount=e.amount, status=e.status,
                 staff=e.staff, evidence=e.evidence, source=str(e.origin) if e.origin else None, via=e.via, note=e.note,

@@ -182,7 +182,7 @@ def _tree(line: Line, tree: Tree, depth: int, root: Optional[str] = None) -> Non
             head = child.detail.get("period", child.name) if who in (None, line.detail.get("subject"), root) else f"{who} {child.detail.get('period', '')}"
             sub = tree.add(f"{head}：{fmt(child.amount)}")
             for part in child.lines:
-                lost = part.kind == "section" and part.amount is not None and part.detail.get("max") and Decimal(part.detail["max"]) != part.amount
+                lost = part.kind == "section" and (part.detail.get("deducted", "0") != "0" or part.detail.get("added", "0") != "0")
                 if lost or part.kind not in ("section", "max"):  # sections that lost points, and every other part
                     _tree(part, sub.add(_label(part)), depth + 1, root)
             continue
@@ -329,11 +329,12 @@ def render_table(result: Result, max_rejections: Optional[int] = None) -> str:
             )
         if st.count and st.above_base is not None:
             parts.append(f"高于基础分 {fmt(st.base)} 的 {st.above_base} 个")
-        if st.top:
+        if st.top or st.bottom:
             def listed(n: int, rows: list) -> str:
                 tie = f"（含并列共 {len(rows)} 个）" if len(rows) > n else ""
                 return f"{n} 名{tie}：" + "、".join(f"{r['name']} {r['score']}" for r in rows)
-            parts.append("前 " + listed(st.top_n, st.top) + ("；后 " + listed(st.bottom_n, st.bottom) if st.bottom else ""))
+            parts.append("；".join(x for x in ("前 " + listed(st.top_n, st.top) if st.top else "",
+                                                "后 " + listed(st.bottom_n, st.bottom) if st.bottom else "") if x))
         for sm in st.summaries:
             sums = "，".join(f"{k} {v}" for k, v in sm["sums"].items() if k != sm["formula"])
             parts.append(f"汇总 {sm['name']} = {sm['formula']} = {shorten(sm['value']) if sm['value'] is not None else '—'}" + (f"（{sums}）" if sums else "")
@@ -346,7 +347,7 @@ def render_table(result: Result, max_rejections: Optional[int] = None) -> str:
             for adj in b.adjustments:
                 state = "已适用" if adj["applied"] else ("未提供，按否" if adj["value"] is None else "不适用")
                 parts.append(f"  若 {adj['fact']}：{adj['band']} 名额 {adj['delta']}（{state}）")
-            parts.append("  " + "  ".join(f"{band} {len(members)} 个" for band, members in b.bands.items()))
+            parts.append("  " + "  ".join(f"{band or '未评'} {len(members)} 个" for band, members in b.bands.items()))
             for mv in b.moves:
                 parts.append(f"  {'提档' if mv['kind'] == 'promote' else '降档'} {mv['subject']}：{mv['from']} → {mv['to']}（{mv['condition']}：{mv['left']} 对 {mv['right']}）")
             for t in b.ties:
@@ -361,7 +362,8 @@ def render_table(result: Result, max_rejections: Optional[int] = None) -> str:
         parts.append(f"  ……另有 {len(result.rejections) - max_rejections} 条拒收，见 --format json")
     if result.warnings:
         parts.append("注意：")
-        parts += [f"  {w.assessment} {w.period}{' ' + w.subject if w.subject else ''}：{w.message}" for w in result.warnings]
+        parts += ["  " + " ".join(x for x in (w.assessment, w.period, w.subject) if x) + ("：" if w.assessment or w.subject else "") + w.message
+                  for w in result.warnings]
     return "\n".join(parts) + "\n"
 
 
