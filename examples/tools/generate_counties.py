@@ -23,6 +23,9 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import dumps, problem_lines, write, write_measures_csv  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RULEBOOK = ROOT / "rulebooks" / "county-summaries.rules"
@@ -83,8 +86,6 @@ def workdays(month: int) -> list[date]:
 DAYS = {m: workdays(m) for m in range(1, 13)}
 
 
-def dumps(obj: dict) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def at(d: date, minutes: int, seconds: int = 0) -> str:
@@ -350,15 +351,10 @@ def readme(hall: Hall, counts: dict, events: list[dict], bad: list[tuple[str, st
         "problems.jsonl 中每一行应被拒收，原因依次为：",
         "",
     ]
-    for i, (text, why) in enumerate(bad, 1):
-        rid = text.split('"id":"', 1)[1].split('"', 1)[0]
-        lines.append(f"{i}. `{rid}` {why}")
+    lines += problem_lines(bad)
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
 
 
 def main(argv: list[str]) -> int:
@@ -373,12 +369,7 @@ def main(argv: list[str]) -> int:
 
     write(out / "staff.json", json.dumps(hall.staff, ensure_ascii=False, indent=1) + "\n")
     write(out / "occurrences.jsonl", "".join(dumps(e) + "\n" for e in events))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["id", "kind", "subject", "metric", "period", "value"])
-    for r in rows:
-        writer.writerow([r["id"], r["kind"], r["subject"], r["metric"], r["period"], r["value"]])
-    write(out / "measures.csv", buf.getvalue())
+    write_measures_csv(out / "measures.csv", rows)
     write(out / "problems.jsonl", "".join(text + "\n" for text, _ in bad))
     counts = {"staff": len(hall.staff), "occurrences": len(events), "measures": len(rows), "problems": len(bad)}
     write(out / "README.md", readme(hall, counts, events, bad))

@@ -24,6 +24,9 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import dumps, partition, write, write_measures_csv  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RULEBOOK = ROOT / "rulebooks" / "qingyang-2017q3.rules"
@@ -100,23 +103,8 @@ def workdays() -> list[date]:
 DAYS = workdays()
 
 
-def dumps(obj: dict) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def partition(rng: random.Random, total: int, weights: list[float], minimum: int = 1) -> list[int]:
-    """Split ``total`` into len(weights) integers >= minimum, roughly proportional to the weights."""
-    n = len(weights)
-    rest = total - minimum * n
-    if rest < 0:
-        raise ValueError("total too small")
-    s = sum(weights)
-    raw = [rest * w / s for w in weights]
-    parts = [int(x) for x in raw]
-    order = sorted(range(n), key=lambda i: (-(raw[i] - parts[i]), i))
-    for i in order[: rest - sum(parts)]:
-        parts[i] += 1
-    return [p + minimum for p in parts]
 
 
 class Hall:
@@ -525,9 +513,6 @@ def readme(hall: Hall, counts: dict, events: list[dict], facts: dict, mfacts: di
 # ---------------------------------------------------------------- main
 
 
-def write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
 
 
 def main(argv: list[str]) -> int:
@@ -541,12 +526,7 @@ def main(argv: list[str]) -> int:
 
     write(out / "staff.json", "[\n" + ",\n".join("  " + dumps(s) for s in staff) + "\n]\n")
     write(out / "occurrences.jsonl", "".join(dumps(e) + "\n" for e in events))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["id", "kind", "subject", "metric", "period", "value"])
-    for r in rows:
-        writer.writerow([r["id"], r["kind"], r["subject"], r["metric"], r["period"], r["value"]])
-    write(out / "measures.csv", buf.getvalue())
+    write_measures_csv(out / "measures.csv", rows)
     counts = {"staff": len(staff), "occurrences": len(events), "measures": len(rows)}
     write(out / "README.md", readme(hall, counts, events, facts, mfacts))
     print(" ".join(f"{k}={v}" for k, v in counts.items()), "->", out)

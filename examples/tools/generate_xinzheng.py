@@ -26,6 +26,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import dumps, partition, write, write_measures_csv  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RULEBOOK = ROOT / "rulebooks" / "xinzheng-2018-01.rules"
@@ -126,23 +129,8 @@ def workdays() -> list[date]:
 DAYS = workdays()
 
 
-def dumps(obj: dict) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def partition(rng: random.Random, total: int, weights: list[float], minimum: int = 1) -> list[int]:
-    """Split ``total`` into len(weights) integers >= minimum, roughly proportional to the weights."""
-    n = len(weights)
-    rest = total - minimum * n
-    if rest < 0:
-        raise ValueError("total too small")
-    s = sum(weights)
-    raw = [rest * w / s for w in weights]
-    parts = [int(x) for x in raw]
-    order = sorted(range(n), key=lambda i: (-(raw[i] - parts[i]), i))
-    for i in order[: rest - sum(parts)]:
-        parts[i] += 1
-    return [p + minimum for p in parts]
 
 
 class Model:
@@ -411,9 +399,6 @@ def readme(model: Model, counts: dict, m: dict, scores: dict, extended: dict, n_
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
 
 
 def main(argv: list[str]) -> int:
@@ -425,12 +410,7 @@ def main(argv: list[str]) -> int:
     events = events_from(model, rng, counts, extended)
     rows = measures(model, m)
     write(out / "occurrences.jsonl", "".join(dumps(e) + "\n" for e in events))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["id", "kind", "subject", "metric", "period", "value"])
-    for r in rows:
-        writer.writerow([r["id"], r["kind"], r["subject"], r["metric"], r["period"], r["value"]])
-    write(out / "measures.csv", buf.getvalue())
+    write_measures_csv(out / "measures.csv", rows)
     write(out / "README.md", readme(model, counts, m, scores, extended, len(events), len(rows)))
     print(f"occurrences={len(events)} measures={len(rows)} -> {out}")
     return 0

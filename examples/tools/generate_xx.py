@@ -19,10 +19,13 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import dumps, problem_lines, write, write_measures_csv  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RULEBOOK = ROOT / "rulebooks" / "xx-district-2022.rules"
-DEFAULT_OUT = HERE / "xx-district-2022"
+DEFAULT_OUT = ROOT / "examples" / "xx-district-2022"
 YEAR = 2022
 
 try:
@@ -106,8 +109,6 @@ def dec(hundredths: int, min_places: int = 2) -> str:
     return text
 
 
-def dumps(obj: dict) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def workdays(year: int, month: int) -> list[date]:
@@ -140,12 +141,13 @@ class Hall:
         self.annual_items = [it for it in rb.items() if it.assessment != monthly.name]
         check_names(rb.items())
 
-        # A clause can stand for an item only when no other item shares it.
+        # A clause can stand for a monthly item when no other item shares it; the annual 瞒报
+        # items always go by name (a recorder names a misreport, not a main-text clause).
         seen: dict[str, int] = {}
         for it in rb.items():
             if it.citation:
                 seen[clause(it.citation.text)] = seen.get(clause(it.citation.text), 0) + 1
-        self.clause_of = {it.name: clause(it.citation.text) for it in rb.items()
+        self.clause_of = {it.name: clause(it.citation.text) for it in self.month_items
                           if it.citation and seen[clause(it.citation.text)] == 1}
 
         order = self.windows[:]
@@ -313,7 +315,6 @@ def occurrences(hall: Hall) -> list[dict]:
     events.append(occurrence(hall, hall.misreported_centre, centre_item, rng.choice(days[12]),
                              amount=discretionary(centre_item, rng, 25, at_most=300),
                              note="年度考绩材料核查：季度考核数据未及时报送", may_overturn=False))
-    # Both 瞒报 items cite 「三」, so Hall.clause_of leaves them out: they always go by name.
 
     subject_rank = {s.id: i for i, s in enumerate(hall.rb.subjects)}
     events.sort(key=lambda e: (e["date"][:10], e["date"][10:], subject_rank[e["subject"]], e["item"], e["evidence"]))
@@ -489,18 +490,13 @@ def readme(hall: Hall, counts: dict[str, int], events: list[dict], bad: list[tup
     for bid, group, voter, top, n, limit in hall.invalid_ballots:
         lines.append(f"  - {bid}（{group}，{voter}）：{n} 个对象中给了 {top} 个「非常满意」，上限 {limit} 个。")
     lines += ["", "problems.jsonl 中每一行应被拒收，原因依次为：", ""]
-    for i, (text, why) in enumerate(bad, 1):
-        rid = text.split('"id":"', 1)[1].split('"', 1)[0]
-        lines.append(f"{i}. `{rid}` {why}")
+    lines += problem_lines(bad)
     return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- main
 
 
-def write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
 
 
 def main(argv: list[str]) -> int:
@@ -516,12 +512,7 @@ def main(argv: list[str]) -> int:
     bad = problems(hall, events)
 
     write(out / "occurrences.jsonl", "".join(dumps(e) + "\n" for e in events))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["id", "kind", "subject", "metric", "period", "value"])
-    for r in rows:
-        writer.writerow([r["id"], r["kind"], r["subject"], r["metric"], r["period"], r["value"]])
-    write(out / "measures.csv", buf.getvalue())
+    write_measures_csv(out / "measures.csv", rows)
     write(out / "ballots.jsonl", "".join(dumps(b) + "\n" for b in votes))
     write(out / "facts.json", json.dumps(fact_list, ensure_ascii=False, indent=2) + "\n")
     write(out / "problems.jsonl", "".join(text + "\n" for text, _ in bad))
