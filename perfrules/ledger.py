@@ -167,14 +167,6 @@ class Ledger:
         self._facts = {f.name: f for f in rulebook.facts}
 
     # ---- intake ----
-    def add_all(self, records: Iterable[Union[Event, Malformed, tuple]]) -> None:
-        """Take events, or (event, origin) pairs as the readers give them."""
-        for r in records:
-            if isinstance(r, tuple):
-                self.add(*r)
-            else:
-                self.add(r)
-
     def add(self, record: Union[Event, Malformed], origin: Optional[Origin] = None) -> None:
         self.accounting.received += 1
         handler = self._handlers.get(type(record))

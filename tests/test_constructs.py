@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import D, assert_accounting, book, evaluate, explain, find, meas, occ, rejection, score, subj, sum_violations
+from conftest import D, assert_accounting, book, evaluate, explain, find, meas, occ, rejection, score, sum_violations
 from perfrules import Calendar, DataError, RulebookError
 
 # ---------------------------------------------------------------- rates and threshold tables

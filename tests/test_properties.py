@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import decimal
-import re
 from decimal import Decimal
 
 from hypothesis import assume, given, settings

@@ -15,8 +15,6 @@ The random source is ``random.Random(2022)``; two runs give byte-identical files
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 import sys

@@ -16,9 +16,6 @@ byte-identical files.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import random
 import sys
 from datetime import date, timedelta

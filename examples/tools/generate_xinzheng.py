@@ -17,9 +17,6 @@ decimals, and checked against the targets, so two runs give byte-identical files
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import random
 import sys
 from datetime import date, timedelta

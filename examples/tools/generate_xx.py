@@ -11,8 +11,6 @@ byte-identical files.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 import sys

@@ -14,12 +14,9 @@ so two runs give byte-identical files.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import random
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
