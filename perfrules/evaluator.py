@@ -95,6 +95,9 @@ class Evaluator:
         self._section_items = {(a.name, sec.name): {it.name for it in sec.items} for a in rulebook.assessments for sec in a.sections}
         self._vetoes = {a.name: [it for sec in a.sections for it in sec.items if it.veto] for a in rulebook.assessments}
         self._item_groups = {it.name: [(None, it.amount)] + [(t.name, t.amount) for t in it.tiers] for it in rulebook.items()}
+        self._item_groups3 = {name: [(tier, amount, None) for tier, amount in groups] for name, groups in self._item_groups.items()}
+        self._joint_targets = {it.joint.item for it in rulebook.items() if it.joint is not None}
+        self._fired_names: dict[tuple[str, str], frozenset] = {}
         self._items = {it.name: it for it in rulebook.items()}
         self._item_period = {it.name: rulebook.assessment(it.assessment).period for it in rulebook.items()}
         self._component_by_name = {(a.name, c.name): c for a in rulebook.assessments for c in a.components}
@@ -205,7 +208,9 @@ class Evaluator:
         if hit is not None:
             return hit
         fired = self.ledger.fired(s.id, period)
-        names = {k[0] for k in fired} if fired else ()
+        names = self._fired_names.get((s.id, period.key))
+        if names is None:
+            names = self._fired_names[(s.id, period.key)] = frozenset(k[0] for k in fired)
         if not names or self._section_items[(a.name, sec.name)].isdisjoint(names):
             return self._untouched(a, sec)
         lines: list[Node] = []
@@ -268,8 +273,9 @@ class Evaluator:
         total = ZERO
         overturned = not_met = 0
         count_all = 0
-        groups = [(tier, amount, None) for tier, amount in self._item_groups[it.name]]
-        groups += [(None, it.amount, k[2]) for k in fired if k[0] == it.name and k[2] is not None]  # joint postings
+        groups = self._item_groups3[it.name]
+        if it.name in self._joint_targets:  # postings from subordinates, at their shares
+            groups = groups + [(None, it.amount, k[2]) for k in fired if k[0] == it.name and k[2] is not None]
         for tier, amount, share in groups:
             slot = fired.get((it.name, tier, share))
             if slot is None:
