@@ -84,8 +84,6 @@ def workdays(month: int) -> list[date]:
 DAYS = {m: workdays(m) for m in range(1, 13)}
 
 
-
-
 def at(d: date, minutes: int, seconds: int = 0) -> str:
     return f"{d.isoformat()}T{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}+08:00"
 
@@ -351,8 +349,6 @@ def readme(hall: Hall, counts: dict, events: list[dict], bad: list[tuple[str, st
     ]
     lines += problem_lines(bad)
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str]) -> int:

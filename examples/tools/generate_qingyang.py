@@ -100,10 +100,6 @@ def workdays() -> list[date]:
 DAYS = workdays()
 
 
-
-
-
-
 class Hall:
     def __init__(self, rb, rng: random.Random):
         self.rb, self.rng = rb, rng
@@ -508,8 +504,6 @@ def readme(hall: Hall, counts: dict, events: list[dict], facts: dict, mfacts: di
 
 
 # ---------------------------------------------------------------- main
-
-
 
 
 def main(argv: list[str]) -> int:

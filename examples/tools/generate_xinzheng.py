@@ -126,10 +126,6 @@ def workdays() -> list[date]:
 DAYS = workdays()
 
 
-
-
-
-
 class Model:
     """The rulebook's amounts, read once, and a scorer that mirrors it for this data (caps checked, never hit)."""
 
@@ -394,8 +390,6 @@ def readme(model: Model, counts: dict, m: dict, scores: dict, extended: dict, n_
         "其余部门的日常扣分（自检问题、迟到早退、外勤图片、实施清单）由随机数抽取，合计凑足平均分。",
     ]
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str]) -> int:

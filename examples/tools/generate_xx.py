@@ -107,8 +107,6 @@ def dec(hundredths: int, min_places: int = 2) -> str:
     return text
 
 
-
-
 def workdays(year: int, month: int) -> list[date]:
     d, days = date(year, month, 1), []
     while d.month == month:
@@ -493,8 +491,6 @@ def readme(hall: Hall, counts: dict[str, int], events: list[dict], bad: list[tup
 
 
 # ---------------------------------------------------------------- main
-
-
 
 
 def main(argv: list[str]) -> int:

@@ -85,8 +85,6 @@ WORKDAYS = [d for d in DAYS if is_workday(d)]
 WEEKENDS = [d for d in DAYS if not is_workday(d) and d.weekday() >= 5]
 
 
-
-
 def at(d: date, minutes: int, seconds: int = 0) -> str:
     return f"{d.isoformat()}T{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}+08:00"
 
@@ -328,8 +326,6 @@ def readme(hall: Hall, counts: dict, events: list[dict], bad: list[tuple[str, st
     ]
     lines += problem_lines(bad)
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str]) -> int:
