@@ -77,14 +77,20 @@ class Scorecard:
         return [p for (a, p) in self.scores if a == assessment]
 
     def pick(self, assessment: Optional[str] = None, period: Optional[str] = None, subject: Optional[str] = None) -> tuple[str, str]:
-        """Resolve an assessment and period: by default the last assessment that has a banding, else the last one."""
+        """Resolve an assessment and period. By default: the first banded assessment (covering ``subject``,
+        when given); without one, the subject's first assessment, or else the last assessment declared."""
         names = [a.name for a in self.rulebook.assessments]
         if assessment is None:
-            banded = [b.assessment for b in self.rulebook.bandings]
+            banded = {b.assessment for b in self.rulebook.bandings}
             candidates = [a.name for a in self.rulebook.assessments
                           if subject is None or any(s.id == subject for s in self.evaluator.subjects if s.category in a.categories)]
-            preferred = [n for n in candidates if n in banded] or candidates or names
-            assessment = preferred[0] if subject is not None else (preferred[-1] if not banded else [n for n in names if n in banded][0])
+            preferred = [n for n in candidates if n in banded]
+            if preferred:
+                assessment = preferred[0]
+            elif subject is None:
+                assessment = names[-1]
+            else:
+                assessment = (candidates or names)[0]
         if assessment not in names:
             hint = did_you_mean(assessment, names)
             raise QueryError(f"未知考核「{assessment}」/ unknown assessment" + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
