@@ -104,7 +104,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     reader = EventReader()
-    records = reader.read_paths([events_path])  # a generator: events stream into the ledger
+    records = reader.batches([events_path])  # a generator: batches of events stream into the ledger
     card = evaluate(rulebook, records, subjects=subjects, inputs_sha256="bench")
     t_score = time.perf_counter() - t0
     received = card.accounting.received

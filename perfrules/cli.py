@@ -113,14 +113,14 @@ def _records(reader: EventReader, paths: Sequence[str]) -> Iterator:
     """Stream the records of every file; a progress bar on stderr for large inputs when it is a terminal."""
     total = sum(Path(p).stat().st_size for p in paths)
     if not (sys.stderr.isatty() and total > 20_000_000):
-        yield from reader.read_paths(paths)
+        yield from reader.batches(paths)
         return
     from rich.progress import Progress
 
     with Progress(transient=True, console=None) as progress:
         task = progress.add_task("读取并计分 / reading and scoring", total=total)
         for p in paths:
-            yield from reader.read_paths([p])
+            yield from reader.batches([p])
             progress.advance(task, Path(p).stat().st_size)
 
 

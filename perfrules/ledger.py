@@ -8,7 +8,8 @@ amounts; the events themselves are kept per subject for explanations.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +18,9 @@ from typing import Iterable, NamedTuple, Optional, Union
 
 from . import model as m
 from .errors import did_you_mean, message
-from .events import Ballot, Event, Fact, Malformed, Measure, Occurrence, Origin
+from pydantic import ValidationError
+
+from .events import ROW_DEFAULTS, WHEN_ADAPTER, Ballot, Batch, Event, Fact, Malformed, Measure, Occurrence, Origin
 from .calendar import NATIONAL, Calendar
 from .numbers import fmt, shorten
 from .parser import fold
@@ -106,6 +109,9 @@ class Accounting:
 
 
 _EMPTY: dict = {}
+_ZERO = Decimal(0)
+# An occurrence row with only these fields may take the bulk path (staff and evidence only show in explanations).
+_FAST_KEYS = frozenset({"id", "kind", "subject", "item", "date", "count", "staff", "evidence"})
 
 
 def _compare(op: str, left: Decimal, right: Decimal) -> bool:
@@ -128,12 +134,20 @@ class Ledger:
         self.accounting = Accounting()
         self.rejections: list[Rejection] = []
         self.seen_ids: set[str] = set()
-        # (subject, period key, item, tier, share) -> [count, amount sum, overturned count]; one lookup per event.
+        # (subject, period key) -> {(item, tier, share): [count, amount sum, overturned, condition not met]}.
         # share is None for the subject's own occurrences, the joint share for postings from a subordinate.
-        self.counts: dict[tuple, list] = {}
+        self._index: dict[tuple[str, str], dict[tuple, list]] = {}
         self.warnings: list[str] = []
-        self._by_subject_period: Optional[dict[tuple[str, str], dict[tuple[str, Optional[str]], list]]] = None
-        self.events: dict[str, list[EventRef]] = defaultdict(list)
+        # Every batch taken, and the number of records before it: record ``gi`` of the run is record
+        # ``gi - bases[k]`` of batch ``k``. A subject's accepted occurrences are kept as such numbers
+        # (or (number, item, via) for a joint posting) and turned into EventRefs when explained.
+        self._batches: list[Batch] = []
+        self._bases: list[int] = []
+        self._total = 0
+        self._store: dict[str, list] = defaultdict(list)
+        self._refs: dict[str, tuple[int, list[EventRef]]] = {}
+        # date text -> day, for plain dates inside the accepted range (filled by the general path)
+        self._days: dict[str, date] = {}
         self.measures: dict[tuple[str, str, str], tuple[Decimal, str]] = {}
         self.ballots: dict[tuple[str, str], list[BallotRecord]] = defaultdict(list)
         self.invalid_ballots: dict[tuple[str, str], list[BallotRecord]] = defaultdict(list)
@@ -150,7 +164,17 @@ class Ledger:
         self._assessments = {a.name: a for a in rulebook.assessments}
         # day -> period key, one table per period kind
         self._period_keys: dict[m.PeriodKind, dict[date, str]] = {kind: {} for kind in m.PeriodKind}
-        self._pairs: dict[tuple[str, str], tuple] = {}
+        # What the bulk path needs of a subject id and of an item reference, cached on first sight:
+        # subject id -> (id, category, may take the bulk path, its event store, its pending codes);
+        # item name or clause -> (item name, categories, day -> code, may take the bulk path, item).
+        # A code numbers an (untiered item, period key) pair; the bulk path appends a single
+        # occurrence's code to its subject's pending list, and _seal counts them all at once.
+        self._subject_refs: dict[str, tuple] = {}
+        self._item_refs: dict[str, tuple] = {}
+        self._code_ids: dict[tuple[str, str], int] = {}
+        self._code_keys: list[tuple[tuple, str]] = []
+        self._pending = False
+        self._day_codes: dict[str, dict[date, int]] = {}  # item -> day -> code, filled by the general path
         self._handlers = {Occurrence: self._occurrence, Measure: self._measure, Ballot: self._ballot, Fact: self._fact}
         # item -> (categories it applies to, its period kind, that kind's day -> key table, tier -> amount)
         self._item_info = {
@@ -168,39 +192,90 @@ class Ledger:
 
     # ---- intake ----
     def add(self, record: Union[Event, Malformed], origin: Optional[Origin] = None) -> None:
-        self.accounting.received += 1
+        """Take one record (an event model, or Malformed) with where it came from."""
+        if origin is None and isinstance(record, Malformed):
+            origin = record.origin
+        self.add_batch(Batch.of(record, origin))
+
+    def add_batch(self, batch: Batch) -> None:
+        """Take a batch of records: the bulk path. The common occurrence (a known subject and item, a
+        date inside the rulebook's range, no tier, amount, status or due, an item with a fixed amount)
+        costs a few dict lookups; every other record takes the general path, ``_record``."""
+        records = batch.records
+        base = self._total
+        self._batches.append(batch)
+        self._bases.append(base)
+        self._total += len(records)
+        self.accounting.received += len(records)
+        seen, days, fast_keys = self.seen_ids, self._days, _FAST_KEYS
+        subject_refs, item_refs = self._subject_refs, self._item_refs
+        fast = 0
+        for i, rec in enumerate(records):
+            if type(rec) is dict and rec.keys() <= fast_keys:
+                sub = subject_refs.get(rec["subject"])
+                it = item_refs.get(rec["item"])
+                day = days.get(rec["date"])
+                if sub is not None and it is not None and day is not None and sub[2] and it[3] and sub[1] in it[1]:
+                    code = it[2].get(day)
+                    eid = rec["id"]
+                    if code is not None and eid not in seen:
+                        seen.add(eid)
+                        n = rec.get("count", 1)
+                        if n == 1:
+                            sub[4].append(code)  # counted in bulk when scoring starts (see _seal)
+                        else:
+                            self._add_code(sub[0], code, n)
+                        sub[3].append(base + i)
+                        fast += 1
+                        continue
+            self._record(batch, i, base + i, rec)
+        self.accounting.by_kind["occurrence"] += fast
+        self._pending = self._pending or fast > 0
+        batch.release()
+
+    def _record(self, batch: Batch, i: int, gi: int, record) -> None:
+        """The general path for one record: every check, every rejection reason."""
+        origin = batch.origin(i)
+        if isinstance(record, Malformed):
+            return self._reject(record.id, record.origin or origin, "malformed", record.message)
+        if isinstance(record, Occurrence):
+            record = dict(record)
+        if type(record) is dict:
+            self.accounting.by_kind["occurrence"] += 1
+            row = {**ROW_DEFAULTS, **record}
+            if row["id"] in self.seen_ids:
+                return self._reject(row["id"], origin, "duplicate_id", row["id"])
+            self.seen_ids.add(row["id"])
+            return self._occurrence(row, batch, i, gi, origin)
         handler = self._handlers.get(type(record))
-        if handler is None:
-            return self._reject(record.id, record.origin, "malformed", record.message)
         self.accounting.by_kind[record.kind] += 1
-        seen = len(self.seen_ids)
-        self.seen_ids.add(record.id)
-        if len(self.seen_ids) == seen:
+        if record.id in self.seen_ids:
             return self._reject(record.id, origin, "duplicate_id", record.id)
+        self.seen_ids.add(record.id)
         handler(record, origin)
 
     def _reject(self, event_id: Optional[str], origin: Optional[Origin], reason: str, detail: str = "") -> None:
         self.accounting.rejected += 1
         self.rejections.append(Rejection(event_id, origin, reason, detail))
 
-    def _unknown(self, ev, origin, reason: str, name: str, known) -> None:
-        """Reject ``ev`` for naming something unknown, suggesting the nearest known names."""
+    def _unknown(self, ev_id: Optional[str], origin, reason: str, name: str, known) -> None:
+        """Reject the record ``ev_id`` for naming something unknown, suggesting the nearest known names."""
         hint = did_you_mean(name, known)
-        self._reject(ev.id, origin, reason, name + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
+        self._reject(ev_id, origin, reason, name + (("；" + message(hint[0][0], **hint[0][1])) if hint else ""))
 
-    def _subject(self, sid: str, ev, origin) -> Optional[m.Subject]:
+    def _subject(self, sid: str, ev_id: Optional[str], origin) -> Optional[m.Subject]:
         subject = self.subjects.get(sid)
         if subject is None:
-            self._unknown(ev, origin, "unknown_subject", sid, self.subjects)
+            self._unknown(ev_id, origin, "unknown_subject", sid, self.subjects)
         return subject
 
-    def _in_scope(self, start: date, end: date, ev, origin, what: str) -> bool:
+    def _in_scope(self, start: date, end: date, ev_id: Optional[str], origin, what: str) -> bool:
         rb = self.rulebook
         if start < rb.effective_from or end > rb.effective_to:
-            self._reject(ev.id, origin, "outside_effective", f"{what}（{rb.effective_from} 至 {rb.effective_to}）")
+            self._reject(ev_id, origin, "outside_effective", f"{what}（{rb.effective_from} 至 {rb.effective_to}）")
             return False
         if self.scope is not None and not (self.scope.start <= start and end <= self.scope.end):
-            self._reject(ev.id, origin, "outside_period", f"{what}（{self.scope.key}）")
+            self._reject(ev_id, origin, "outside_period", f"{what}（{self.scope.key}）")
             return False
         return True
 
@@ -215,87 +290,148 @@ class Ledger:
             return None, "ambiguous"
         return None, "unknown"
 
-    def _occurrence(self, ev: Occurrence, origin) -> None:
-        # The hot path of a large feed: what depends only on (subject, item) is checked once per pair
-        # and cached; messages are built only on rejection.
-        pair = self._pairs.get((ev.subject, ev.item))
-        if pair is None:
-            pair = self._pair(ev, origin)
-            if pair is None:
-                return
-        subject, item, kind, period_keys, amounts = pair
-        day = ev.date if type(ev.date) is date else local_date(ev.date, self.rulebook.timezone)
-        if not (self._first_day <= day <= self._last_day):
-            self._in_scope(day, day, ev, origin, str(day))  # rejects with the reason and the range
+    def _when(self, value) -> Optional[Union[date, datetime]]:
+        """A date field's value: row text parsed with the event model's own validator; None if invalid."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return WHEN_ADAPTER.validate_python(value)
+        except ValidationError:
+            return None
+
+    def _local_day(self, value) -> date:
+        return value if type(value) is date else local_date(value, self.rulebook.timezone)
+
+    def _occurrence(self, ev: dict, batch: Batch, i: int, gi: int, origin) -> None:
+        """Check an occurrence row (defaults filled in) and count it, or reject it with the reason."""
+        eid = ev["id"]
+        when, due = self._when(ev["date"]), self._when(ev["due"])
+        if when is None or (due is None and ev["due"] is not None):
+            bad = batch.strict(i)  # the event model says what is wrong, as it would have on reading
+            return self._reject(eid, origin, "malformed", bad.message if isinstance(bad, Malformed) else "date")
+        subject, item = self._resolve(ev, origin)
+        if item is None:
             return
+        _, kind, period_keys, amounts = self._item_info[item.name]
+        store = self._subject_refs[subject.id][3]
+        day = self._local_day(when)
+        if not (self._first_day <= day <= self._last_day):
+            self._in_scope(day, day, eid, origin, str(day))  # rejects with the reason and the range
+            return
+        if type(ev["date"]) is str and len(ev["date"]) == 10:
+            self._days[ev["date"]] = day  # a plain date in range: the bulk path reads it from here next time
         if not subject.active_during(day, day):
-            return self._reject(ev.id, origin, "subject_inactive", f"{subject.id} {day}")
-        amount = amounts.get(ev.tier)
+            return self._reject(eid, origin, "subject_inactive", f"{subject.id} {day}")
+        tier, amount_given, count = ev["tier"], ev["amount"], ev["count"]
+        amount = amounts.get(tier)
         if amount is None:
-            return self._reject(ev.id, origin, "unknown_tier", f"{item.name}：{ev.tier}")
+            return self._reject(eid, origin, "unknown_tier", f"{item.name}：{tier}")
         discretionary = amount.high is not None
         if discretionary:
-            if ev.amount is None:
-                return self._reject(ev.id, origin, "amount_required", f"{item.name}（{amount.low}–{amount.high}）")
-            if not amount.low <= ev.amount <= amount.high:
-                return self._reject(ev.id, origin, "amount_out_of_range", f"{ev.amount}，允许 {amount.low}–{amount.high}")
-        elif ev.amount is not None and ev.amount != amount.low:
-            return self._reject(ev.id, origin, "amount_mismatch", f"{ev.amount}，规则为 {amount.low}")
-        note = None
+            if amount_given is None:
+                return self._reject(eid, origin, "amount_required", f"{item.name}（{amount.low}–{amount.high}）")
+            if not amount.low <= amount_given <= amount.high:
+                return self._reject(eid, origin, "amount_out_of_range", f"{amount_given}，允许 {amount.low}–{amount.high}")
+        elif amount_given is not None and amount_given != amount.low:
+            return self._reject(eid, origin, "amount_mismatch", f"{amount_given}，规则为 {amount.low}")
         met = True
         if item.lateness is not None:
-            if ev.due is None:
-                return self._reject(ev.id, origin, "due_required", f"{item.name}（{item.lateness.text}）")
-            late = self.lateness(ev.date, ev.due, item.lateness.unit)
-            met = _compare(item.lateness.op, late, item.lateness.amount)
-            note = f"超时时长 {shorten(fmt(late), 2)} {m.Lateness.UNIT_ZH[item.lateness.unit]}" + ("" if met else f"，未达「{item.lateness.text}」，不扣分")
+            if due is None:
+                return self._reject(eid, origin, "due_required", f"{item.name}（{item.lateness.text}）")
+            met = _compare(item.lateness.op, self.lateness(when, due, item.lateness.unit), item.lateness.amount)
+        pkey = self._period_key(period_keys, kind, day)
+        if tier is None and day not in self._day_codes[item.name]:
+            self._day_codes[item.name][day] = self._code(item.name, pkey)  # the bulk path takes the next ones
+        slot = self._slot(subject.id, pkey, item.name, tier, None)
+        if not met:  # counted and kept for the explanation, never deducted
+            slot[3] += count
+        elif ev["status"] == "overturned":
+            self.accounting.overturned += 1
+            slot[2] += count
+        else:
+            slot[0] += count
+            if discretionary:
+                slot[1] += amount_given * count
+            if item.disqualify:
+                self.disqualifying[subject.id].append((day, item.name, eid))
+            if item.joint is not None:
+                self._joint(ev, gi, subject, item, day)
+        store.append(gi)
+
+    def _period_key(self, period_keys: dict[date, str], kind: m.PeriodKind, day: date) -> str:
         pkey = period_keys.get(day)
         if pkey is None:
             pkey = period_keys[day] = period_of(day, kind).key
-        key = (subject.id, pkey, item.name, ev.tier, None)
-        slot = self.counts.get(key)
-        if slot is None:
-            slot = self.counts[key] = [0, Decimal(0), 0, 0]
-            self._by_subject_period = None
-        if not met:  # counted and kept for the explanation, never deducted
-            slot[3] += ev.count
-        elif ev.status == "overturned":
-            self.accounting.overturned += 1
-            slot[2] += ev.count
-        else:
-            slot[0] += ev.count
-            if discretionary:
-                slot[1] += ev.amount * ev.count
-            if item.disqualify:
-                self.disqualifying[subject.id].append((day, item.name, ev.id))
-            if item.joint is not None:
-                self._joint(ev, subject, item, day, origin)
-        self.events[subject.id].append(
-            EventRef(ev.id, day, item.name, ev.tier, ev.count, ev.amount, ev.status, ev.staff, ev.evidence, origin, None, note)
-        )
+        return pkey
 
-    def _pair(self, ev: Occurrence, origin) -> Optional[tuple]:
-        """Check a (subject, item) pair; cache it when valid, reject ``ev`` with the reason when not."""
-        subject = self.subjects.get(ev.subject)
+    def _code(self, item: str, pkey: str) -> int:
+        code = self._code_ids.get((item, pkey))
+        if code is None:
+            code = self._code_ids[(item, pkey)] = len(self._code_keys)
+            self._code_keys.append(((item, None, None), pkey))
+        return code
+
+    def _add_code(self, sid: str, code: int, n: int) -> None:
+        (item, _, _), pkey = self._code_keys[code]
+        self._slot(sid, pkey, item, None, None)[0] += n
+
+    def _seal(self) -> None:
+        """Count the bulk path's pending codes into the slots: one C-speed Counter per subject."""
+        keys, index = self._code_keys, self._index
+        for ref in self._subject_refs.values():
+            sid, codes = ref[0], ref[4]
+            if not codes:
+                continue
+            for code, n in Counter(codes).items():
+                ikey, pkey = keys[code]
+                slots = index.get((sid, pkey))
+                if slots is None:
+                    slots = index[(sid, pkey)] = {}
+                slot = slots.get(ikey)
+                if slot is None:
+                    slot = slots[ikey] = [0, _ZERO, 0, 0]
+                slot[0] += n
+            codes.clear()
+        self._pending = False
+
+    def _slot(self, sid: str, pkey: str, item: str, tier: Optional[str], share: Optional[Decimal]) -> list:
+        """The running [count, amount sum, overturned, condition not met] of one (subject, period, item, tier, share)."""
+        slots = self._index.get((sid, pkey))
+        if slots is None:
+            slots = self._index[(sid, pkey)] = {}
+        slot = slots.get((item, tier, share))
+        if slot is None:
+            slot = slots[(item, tier, share)] = [0, _ZERO, 0, 0]
+        return slot
+
+    def _resolve(self, ev: dict, origin) -> tuple[Optional[m.Subject], Optional[m.Item]]:
+        """The occurrence's subject and item, cached by id and reference; (…, None) after rejecting it
+        for an unknown subject or item, or for an item whose assessment does not cover the subject."""
+        eid, sid, ref = ev["id"], ev["subject"], ev["item"]
+        subject = self._subject(sid, eid, origin)
         if subject is None:
-            self._subject(ev.subject, ev, origin)
-            return None
-        item = self._items.get(ev.item)
+            return None, None
+        if sid not in self._subject_refs:
+            self._subject_refs[sid] = (sid, subject.category, subject.active_from is None and subject.active_to is None, self._store[sid], [])
+        known = self._item_refs.get(ref)
+        item = known[4] if known is not None else self._items.get(ref)
         if item is None:
-            item, why = self.find_item(ev.item)
+            item, why = self.find_item(ref)
             if item is None:
                 if why == "ambiguous":
-                    names = "、".join(i.name for i in self._clauses[_clause_key(ev.item)])
-                    self._reject(ev.id, origin, "ambiguous_item", f"{ev.item} → {names}")
+                    names = "、".join(i.name for i in self._clauses[_clause_key(ref)])
+                    self._reject(eid, origin, "ambiguous_item", f"{ref} → {names}")
                 else:
-                    self._unknown(ev, origin, "unknown_item", ev.item, self._items)
-                return None
+                    self._unknown(eid, origin, "unknown_item", ref, self._items)
+                return subject, None
         categories, kind, period_keys, amounts = self._item_info[item.name]
+        if known is None:
+            bulk = amounts[None].high is None and item.lateness is None and item.joint is None and not item.disqualify
+            self._item_refs[ref] = (item.name, categories, self._day_codes.setdefault(item.name, {}), bulk, item)
         if subject.category not in categories:
-            self._reject(ev.id, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {item.assessment}")
-            return None
-        pair = self._pairs[(ev.subject, ev.item)] = (subject, item, kind, period_keys, amounts)
-        return pair
+            self._reject(eid, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {item.assessment}")
+            return subject, None
+        return subject, item
 
     def lateness(self, when, due, unit: str) -> Decimal:
         """How late ``when`` is after ``due``, in ``unit``; dates count from midnight in the rulebook's time zone."""
@@ -315,41 +451,31 @@ class Ledger:
         days = Decimal((end - start).days)
         return days / 7 if unit == "week" else days
 
-    def _joint(self, ev: Occurrence, subject: m.Subject, item: m.Item, day: date, origin) -> None:
+    def _joint(self, ev: dict, gi: int, subject: m.Subject, item: m.Item, day: date) -> None:
         """Post an upheld occurrence to the subject's parent too, under the joint item, at its share."""
         joint = item.joint
         parent = self.subjects.get(subject.parent) if subject.parent else None
         categories, kind, period_keys, _ = self._item_info[joint.item]
         if parent is None or parent.category not in categories or not parent.active_during(day, day):
-            self.warnings.append(f"{ev.id}：{subject.id} 的「{item.name}」应连带计入上级的「{joint.item}」，但"
+            self.warnings.append(f"{ev['id']}：{subject.id} 的「{item.name}」应连带计入上级的「{joint.item}」，但"
                                  + ("它没有上级" if parent is None else f"上级 {parent.id} 不在该项目的考核范围或当时不在考") + "，未连带")
             return
-        pkey = period_keys.get(day)
-        if pkey is None:
-            pkey = period_keys[day] = period_of(day, kind).key
-        key = (parent.id, pkey, joint.item, None, joint.share)
-        slot = self.counts.get(key)
-        if slot is None:
-            slot = self.counts[key] = [0, Decimal(0), 0, 0]
-            self._by_subject_period = None
-        slot[0] += ev.count
-        via = f"{subject.name} {item.name} × {fmt(joint.share * 100)}%"
-        self.events[parent.id].append(
-            EventRef(ev.id, day, joint.item, None, ev.count, None, ev.status, ev.staff, ev.evidence, origin, via)
-        )
+        pkey = self._period_key(period_keys, kind, day)
+        self._slot(parent.id, pkey, joint.item, None, joint.share)[0] += ev["count"]
+        self._store[parent.id].append((gi, joint.item, f"{subject.name} {item.name} × {fmt(joint.share * 100)}%"))
 
     def _period(self, text: str, kind: m.PeriodKind, ev, origin) -> Optional[Period]:
         p = parse_period(text)
         if p is None or p.kind is not kind:
             self._reject(ev.id, origin, "bad_period", f"{text}（应按{kind.zh}）")
             return None
-        return p if self._in_scope(p.start, p.end, ev, origin, p.key) else None
+        return p if self._in_scope(p.start, p.end, ev.id, origin, p.key) else None
 
     def _measure(self, ev: Measure, origin) -> None:
         metric = self._metrics.get(ev.metric)
         if metric is None:
-            return self._unknown(ev, origin, "unknown_metric", ev.metric, self._metrics)
-        subject = self._subject(ev.subject, ev, origin)
+            return self._unknown(ev.id, origin, "unknown_metric", ev.metric, self._metrics)
+        subject = self._subject(ev.subject, ev.id, origin)
         if subject is None:
             return
         if subject.category not in metric.categories:
@@ -369,7 +495,7 @@ class Ledger:
     def _ballot(self, ev: Ballot, origin) -> None:
         group = self._groups.get(ev.group)
         if group is None:
-            return self._unknown(ev, origin, "unknown_group", ev.group, self._groups)
+            return self._unknown(ev.id, origin, "unknown_group", ev.group, self._groups)
         p = self._period(ev.period, group.period, ev, origin)
         if p is None:
             return
@@ -398,7 +524,7 @@ class Ledger:
     def _fact(self, ev: Fact, origin) -> None:
         fact = self._facts.get(ev.name)
         if fact is None:
-            return self._unknown(ev, origin, "unknown_fact", ev.name, self._facts)
+            return self._unknown(ev.id, origin, "unknown_fact", ev.name, self._facts)
         p = self._period(ev.period, fact.period, ev, origin)
         if p is None:
             return
@@ -410,13 +536,38 @@ class Ledger:
 
     # ---- queries used by the evaluator and explanations ----
     def fired(self, subject: str, period: Period) -> dict[tuple, list]:
-        """{(item, tier, share): [count, amount sum, overturned]} for one subject and period."""
-        index = self._by_subject_period
-        if index is None:
-            index = self._by_subject_period = defaultdict(dict)
-            for (sid, pkey, item, tier, share), slot in self.counts.items():
-                index[(sid, pkey)][(item, tier, share)] = slot
-        return index.get((subject, period.key), _EMPTY)
+        """{(item, tier, share): [count, amount sum, overturned, condition not met]} for one subject and period."""
+        if self._pending:
+            self._seal()
+        return self._index.get((subject, period.key), _EMPTY)
+
+    def subject_events(self, subject: str) -> list[EventRef]:
+        """Every accepted occurrence of ``subject`` (and joint postings to it), in the order received."""
+        store = self._store.get(subject, ())
+        hit = self._refs.get(subject)
+        if hit is None or hit[0] != len(store):
+            hit = self._refs[subject] = (len(store), [self._ref(entry) for entry in store])
+        return hit[1]
 
     def events_of(self, subject: str, item: str, period: Period) -> list[EventRef]:
-        return [e for e in self.events.get(subject, ()) if e.item == item and period.start <= e.date <= period.end]
+        return [e for e in self.subject_events(subject) if e.item == item and period.start <= e.date <= period.end]
+
+    def _ref(self, entry) -> EventRef:
+        """Rebuild what an explanation shows of one accepted occurrence from its record."""
+        gi, joint_item, via = (entry, None, None) if type(entry) is int else entry
+        k = bisect_right(self._bases, gi) - 1
+        batch, i = self._batches[k], gi - self._bases[k]
+        rec = batch.record(i)
+        ev = {**ROW_DEFAULTS, **(rec if type(rec) is dict else dict(rec))}
+        when, due = self._when(ev["date"]), self._when(ev["due"])
+        day = self._local_day(when)
+        item = self._item_refs[ev["item"]][4]
+        origin = batch.origin(i)
+        if joint_item is not None:
+            return EventRef(ev["id"], day, joint_item, None, ev["count"], None, ev["status"], ev["staff"], ev["evidence"], origin, via)
+        note = None
+        if item.lateness is not None:
+            late = self.lateness(when, due, item.lateness.unit)
+            met = _compare(item.lateness.op, late, item.lateness.amount)
+            note = f"超时时长 {shorten(fmt(late), 2)} {m.Lateness.UNIT_ZH[item.lateness.unit]}" + ("" if met else f"，未达「{item.lateness.text}」，不扣分")
+        return EventRef(ev["id"], day, item.name, ev["tier"], ev["count"], ev["amount"], ev["status"], ev["staff"], ev["evidence"], origin, None, note)

@@ -15,7 +15,7 @@ from .calendar import Calendar
 from . import model as m
 from .errors import DataError, QueryError, default_lang, did_you_mean, message
 from .evaluator import CONTEXT, BandingOutcome, Evaluator, Score
-from .events import Event, Malformed, SubjectRecord
+from .events import Batch, Event, Malformed, SubjectRecord
 from .explain import (
     AccountingLine, AssessmentResult, BandingResult, Explanation, RejectionLine, Result, RulebookRef, Statistics,
     SubjectResult, WarningLine, to_line,
@@ -252,16 +252,23 @@ def paused_gc():
             gc.enable()
 
 
+def _digest_line(ev) -> bytes:
+    return (ev.model_dump_json() if hasattr(ev, "model_dump_json") else repr(ev)).encode("utf-8") + b"\n"
+
+
 def evaluate(
     rulebook: m.Rulebook,
-    events: Iterable[Union[Event, Malformed, tuple]],
+    events: Iterable[Union[Event, Malformed, tuple, Batch]],
     *,
     subjects: Iterable[SubjectRecord] = (),
     period: Optional[str] = None,
     inputs_sha256: Optional[str] = None,
     calendar: Optional[Calendar] = None,
 ) -> Scorecard:
-    """Score every assessment of ``rulebook`` over ``events`` (within ``period`` if given)."""
+    """Score every assessment of ``rulebook`` over ``events`` (within ``period`` if given).
+
+    ``events`` may hold event models, ``(event, origin)`` pairs, or the batches of
+    ``EventReader.batches`` (the fast path for large feeds)."""
     scope = None
     if period is not None:
         scope = parse_period(period)
@@ -272,9 +279,14 @@ def evaluate(
     digest = hashlib.sha256() if inputs_sha256 is None else None
     with paused_gc():
         for record in events:
+            if isinstance(record, Batch):
+                if digest is not None:
+                    for ev, _ in record.events():
+                        digest.update(_digest_line(ev))
+                ledger.add_batch(record)
+                continue
             if digest is not None:
-                ev = record[0] if isinstance(record, tuple) else record
-                digest.update((ev.model_dump_json() if hasattr(ev, "model_dump_json") else repr(ev)).encode("utf-8") + b"\n")
+                digest.update(_digest_line(record[0] if isinstance(record, tuple) else record))
             if isinstance(record, tuple):
                 ledger.add(*record)
             else:

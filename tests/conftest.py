@@ -110,7 +110,7 @@ def accepted(card) -> int:
     """Events that actually made it into the ledger, counted independently of Accounting."""
     ledger = card.ledger
     return (
-        sum(1 for v in ledger.events.values() for e in v if e.via is None)  # a joint posting is the same event again
+        sum(1 for sid in ledger.subjects for e in ledger.subject_events(sid) if e.via is None)  # a joint posting is the same event again
         + len(ledger.measures)
         + sum(len(v) for v in ledger.ballots.values())
         + len(ledger.facts)
