@@ -97,7 +97,18 @@ class Evaluator:
         self._item_groups = {it.name: [(None, it.amount)] + [(t.name, t.amount) for t in it.tiers] for it in rulebook.items()}
         self._item_groups3 = {name: [(tier, amount, None) for tier, amount in groups] for name, groups in self._item_groups.items()}
         self._joint_targets = {it.joint.item for it in rulebook.items() if it.joint is not None}
-        self._fired_names: dict[tuple[str, str], frozenset] = {}
+        # Items whose score is count × amount (capped): summed without building nodes by _sums().
+        # The property tests check that every score equals its explanation's total.
+        self._plain_items = {
+            a.name: {
+                (it.name, None, None): (sec.name, it.amount.low, it.cap, it.amount.sign < 0) for sec in a.sections for it in sec.items
+                if not it.tiers and not it.amount.discretionary and it.amount.per_unit is not None and it.escalation is None
+                and it.name not in self._joint_targets
+            }
+            for a in rulebook.assessments
+        }
+        self._item_section = {a.name: {it.name: sec.name for sec in a.sections for it in sec.items} for a in rulebook.assessments}
+        self._last_sums: tuple = (None, {})
         self._items = {it.name: it for it in rulebook.items()}
         self._item_period = {it.name: rulebook.assessment(it.assessment).period for it in rulebook.items()}
         self._component_by_name = {(a.name, c.name): c for a in rulebook.assessments for c in a.components}
@@ -208,19 +219,24 @@ class Evaluator:
         if hit is not None:
             return hit
         fired = self.ledger.fired(s.id, period)
-        names = self._fired_names.get((s.id, period.key))
-        if names is None:
-            names = self._fired_names[(s.id, period.key)] = frozenset(k[0] for k in fired)
-        if not names or self._section_items[(a.name, sec.name)].isdisjoint(names):
-            return self._untouched(a, sec)
+        if x:
+            names = {k[0] for k in fired}
+            if self._section_items[(a.name, sec.name)].isdisjoint(names):
+                return self._untouched(a, sec)
+            items = [it for it in sec.items if it.name in names]
+            deductions = bonuses = ZERO
+        else:
+            # Scored only: the fixed-amount items of every section were summed in one pass (_sums);
+            # the others are scored by item(), in any order (decimal sums are exact under CONTEXT).
+            sums = self._sums(a, period, s, fired).get(sec.name)
+            if sums is None:
+                return self._untouched(a, sec)
+            deductions, bonuses, items = sums
         lines: list[Node] = []
         start = sec.max if sec.max is not None else ZERO
         if x and sec.max is not None:
             lines.append(Node("max", "满分", sec.max))
-        deductions = bonuses = ZERO
-        for it in sec.items:
-            if it.name not in names:
-                continue
+        for it in items:
             got = self.item(it, fired, period, s, x)
             if got is None:
                 continue
@@ -251,6 +267,38 @@ class Evaluator:
             node = Node("section", sec.name, value, _cite(sec), sec.label, detail, lines, [], sec.assumptions)
         self._sections[key] = (value, node)
         return value, node
+
+    def _sums(self, a: m.Assessment, period: Period, s: m.Subject, fired: dict) -> dict[str, tuple]:
+        """{section: (deductions, bonuses, other items that fired)} for the sections an occurrence touched:
+        the fixed-amount untiered items (count × amount, capped) summed in one pass over what fired."""
+        key = (a.name, period.key, s.id)
+        if self._last_sums[0] == key:
+            return self._last_sums[1]
+        plain, home = self._plain_items[a.name], self._item_section[a.name]
+        sums: dict[str, list] = {}
+        for k, slot in fired.items():
+            entry = plain.get(k)
+            if entry is None:
+                sec = home.get(k[0])
+                if sec is not None:
+                    acc = sums.get(sec)
+                    if acc is None:
+                        acc = sums[sec] = [ZERO, ZERO, set()]
+                    acc[2].add(k[0])
+                continue
+            sec, per, cap, negative = entry
+            acc = sums.get(sec)
+            if acc is None:
+                acc = sums[sec] = [ZERO, ZERO, set()]
+            count = slot[0]
+            if count:
+                amount = per * count
+                if cap is not None and amount > cap:
+                    amount = cap
+                acc[0 if negative else 1] += amount
+        result = {sec: (acc[0], acc[1], [self._items[name] for name in acc[2]]) for sec, acc in sums.items()}
+        self._last_sums = (key, result)
+        return result
 
     def _untouched(self, a: m.Assessment, sec: m.Section) -> tuple[Decimal, Node]:
         """A section no occurrence touched: the same value and node for every subject and period."""

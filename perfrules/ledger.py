@@ -111,7 +111,7 @@ class Accounting:
 _EMPTY: dict = {}
 _ZERO = Decimal(0)
 # An occurrence row with only these fields may take the bulk path (staff and evidence only show in explanations).
-_FAST_KEYS = frozenset({"id", "kind", "subject", "item", "date", "count", "staff", "evidence"})
+_FAST_KEYS = frozenset({"id", "kind", "subject", "item", "date", "count", "amount", "status", "staff", "evidence"})
 
 
 def _compare(op: str, left: Decimal, right: Decimal) -> bool:
@@ -166,11 +166,14 @@ class Ledger:
         self._period_keys: dict[m.PeriodKind, dict[date, str]] = {kind: {} for kind in m.PeriodKind}
         # What the bulk path needs of a subject id and of an item reference, cached on first sight:
         # subject id -> (id, category, may take the bulk path, its event store, its pending codes);
-        # item name or clause -> (item name, categories, day -> code, may take the bulk path, item).
+        # item name or clause -> (item name, categories, day -> code, may take the bulk path, item,
+        #                         its amount range if discretionary).
         # A code numbers an (untiered item, period key) pair; the bulk path appends a single
         # occurrence's code to its subject's pending list, and _seal counts them all at once.
         self._subject_refs: dict[str, tuple] = {}
         self._item_refs: dict[str, tuple] = {}
+        self._bulk_subjects: dict[str, tuple] = {}  # the refs of subjects and items the bulk path may count
+        self._bulk_items: dict[str, tuple] = {}
         self._code_ids: dict[tuple[str, str], int] = {}
         self._code_keys: list[tuple[tuple, str]] = []
         self._pending = False
@@ -198,43 +201,76 @@ class Ledger:
         self.add_batch(Batch.of(record, origin))
 
     def add_batch(self, batch: Batch) -> None:
-        """Take a batch of records: the bulk path. The common occurrence (a known subject and item, a
-        date inside the rulebook's range, no tier, amount, status or due, an item with a fixed amount)
-        costs a few dict lookups; every other record takes the general path, ``_record``."""
+        """Take a batch of records: the bulk path.
+
+        The ids of a batch's occurrence rows are checked for duplicates all at once. The common
+        occurrence (a known subject and item, a plain date inside the accepted range, no tier or due,
+        an item counted per occurrence) then costs a few dict lookups; every other record takes the
+        general path, ``_record``, with every check and every rejection reason.
+        """
         records = batch.records
         base = self._total
         self._batches.append(batch)
         self._bases.append(base)
         self._total += len(records)
         self.accounting.received += len(records)
-        seen, days, fast_keys = self.seen_ids, self._days, _FAST_KEYS
-        subject_refs, item_refs = self._subject_refs, self._item_refs
+        seen = self.seen_ids
+        ids = [rec["id"] for rec in records if type(rec) is dict]
+        fresh = set(ids)
+        if not (len(fresh) == len(ids) and seen.isdisjoint(fresh)
+                and (len(ids) == len(records) or not any(getattr(r, "id", None) in fresh for r in records if type(r) is not dict))):
+            for i, rec in enumerate(records):  # a duplicate among them: one by one, in order
+                self._record(batch, i, base + i, rec)
+            batch.release()
+            return
+        seen.update(fresh)
+        days, fast_keys, subjects, items = self._days, _FAST_KEYS, self._bulk_subjects, self._bulk_items
         fast = 0
         for i, rec in enumerate(records):
-            if type(rec) is dict and rec.keys() <= fast_keys:
-                sub = subject_refs.get(rec["subject"])
-                it = item_refs.get(rec["item"])
-                day = days.get(rec["date"])
-                if sub is not None and it is not None and day is not None and sub[2] and it[3] and sub[1] in it[1]:
-                    code = it[2].get(day)
-                    eid = rec["id"]
-                    if code is not None and eid not in seen:
-                        seen.add(eid)
-                        n = rec.get("count", 1)
-                        if n == 1:
-                            sub[4].append(code)  # counted in bulk when scoring starts (see _seal)
-                        else:
-                            self._add_code(sub[0], code, n)
-                        sub[3].append(base + i)
-                        fast += 1
-                        continue
-            self._record(batch, i, base + i, rec)
+            if type(rec) is dict:
+                plain = len(rec) == 5  # id, kind, subject, item, date: nothing else
+                if plain or rec.keys() <= fast_keys:
+                    sub = subjects.get(rec["subject"])
+                    it = items.get(rec["item"])
+                    day = days.get(rec["date"])
+                    if sub is not None and it is not None and day is not None and sub[1] in it[1]:
+                        code = it[2].get(day)
+                        if code is not None and (plain and it[5] is None or self._bulk_extra(rec, sub[0], it[5], code)):
+                            if plain and it[5] is None:
+                                sub[4].append(code)  # counted in bulk when scoring starts (see _seal)
+                            sub[3].append(base + i)
+                            fast += 1
+                            continue
+                self._record(batch, i, base + i, rec, checked=True)
+            else:
+                self._record(batch, i, base + i, rec)
         self.accounting.by_kind["occurrence"] += fast
         self._pending = self._pending or fast > 0
         batch.release()
 
-    def _record(self, batch: Batch, i: int, gi: int, record) -> None:
-        """The general path for one record: every check, every rejection reason."""
+    def _bulk_extra(self, rec: dict, sid: str, amount: Optional[m.Amount], code: int) -> bool:
+        """The bulk path for a row with a count, a status or an amount; False to leave it to the general path."""
+        given = rec.get("amount")
+        if amount is None:  # counted per occurrence: an amount would have to be checked against it
+            if given is not None:
+                return False
+        elif given is None or not amount.low <= given <= amount.high:  # discretionary
+            return False
+        n = rec.get("count", 1)
+        (item, _, _), pkey = self._code_keys[code]
+        slot = self._slot(sid, pkey, item, None, None)
+        if rec.get("status", "upheld") == "overturned":
+            self.accounting.overturned += 1
+            slot[2] += n
+        else:
+            slot[0] += n
+            if given is not None:
+                slot[1] += given * n
+        return True
+
+    def _record(self, batch: Batch, i: int, gi: int, record, checked: bool = False) -> None:
+        """The general path for one record: every check, every rejection reason. ``checked``: its id
+        is already known not to be a duplicate, and recorded."""
         origin = batch.origin(i)
         if isinstance(record, Malformed):
             return self._reject(record.id, record.origin or origin, "malformed", record.message)
@@ -243,9 +279,10 @@ class Ledger:
         if type(record) is dict:
             self.accounting.by_kind["occurrence"] += 1
             row = {**ROW_DEFAULTS, **record}
-            if row["id"] in self.seen_ids:
-                return self._reject(row["id"], origin, "duplicate_id", row["id"])
-            self.seen_ids.add(row["id"])
+            if not checked:
+                if row["id"] in self.seen_ids:
+                    return self._reject(row["id"], origin, "duplicate_id", row["id"])
+                self.seen_ids.add(row["id"])
             return self._occurrence(row, batch, i, gi, origin)
         handler = self._handlers.get(type(record))
         self.accounting.by_kind[record.kind] += 1
@@ -371,10 +408,6 @@ class Ledger:
             self._code_keys.append(((item, None, None), pkey))
         return code
 
-    def _add_code(self, sid: str, code: int, n: int) -> None:
-        (item, _, _), pkey = self._code_keys[code]
-        self._slot(sid, pkey, item, None, None)[0] += n
-
     def _seal(self) -> None:
         """Count the bulk path's pending codes into the slots: one C-speed Counter per subject."""
         keys, index = self._code_keys, self._index
@@ -412,7 +445,9 @@ class Ledger:
         if subject is None:
             return None, None
         if sid not in self._subject_refs:
-            self._subject_refs[sid] = (sid, subject.category, subject.active_from is None and subject.active_to is None, self._store[sid], [])
+            sref = self._subject_refs[sid] = (sid, subject.category, subject.active_from is None and subject.active_to is None, self._store[sid], [])
+            if sref[2]:
+                self._bulk_subjects[sid] = sref
         known = self._item_refs.get(ref)
         item = known[4] if known is not None else self._items.get(ref)
         if item is None:
@@ -426,8 +461,11 @@ class Ledger:
                 return subject, None
         categories, kind, period_keys, amounts = self._item_info[item.name]
         if known is None:
-            bulk = amounts[None].high is None and item.lateness is None and item.joint is None and not item.disqualify
-            self._item_refs[ref] = (item.name, categories, self._day_codes.setdefault(item.name, {}), bulk, item)
+            bulk = item.lateness is None and item.joint is None and not item.disqualify
+            known = self._item_refs[ref] = (item.name, categories, self._day_codes.setdefault(item.name, {}), bulk, item,
+                                            amounts[None] if amounts[None].high is not None else None)
+            if bulk:
+                self._bulk_items[ref] = known
         if subject.category not in categories:
             self._reject(eid, origin, "not_assessed", f"{subject.id}（{subject.category}）/ {item.assessment}")
             return subject, None
