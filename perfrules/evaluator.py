@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Optional
 
 from . import model as m
-from .ledger import Ledger
+from .ledger import Ledger, counts
 from .numbers import fmt
 from .periods import Period, periods_between
 
@@ -210,7 +210,7 @@ class Evaluator:
 
     def _fired(self, s: m.Subject, period: Period, item: m.Item) -> bool:
         fired = self.ledger.fired(s.id, period)
-        return any(v[0] > 0 for k, v in fired.items() if k[0] == item.name and k[2] is None)
+        return any(counts(v)[0] > 0 for k, v in fired.items() if k[0] == item.name and k[2] is None)
 
     # ---- sections and items ----
     def section(self, a: m.Assessment, sec: m.Section, period: Period, s: m.Subject, x: bool) -> tuple[Decimal, Optional[Node]]:
@@ -290,7 +290,7 @@ class Evaluator:
             acc = sums.get(sec)
             if acc is None:
                 acc = sums[sec] = [ZERO, ZERO, set()]
-            count = slot[0]
+            count = slot if type(slot) is int else slot[0]
             if count:
                 amount = per * count
                 if cap is not None and amount > cap:
@@ -328,9 +328,9 @@ class Evaluator:
             slot = fired.get((it.name, tier, share))
             if slot is None:
                 continue
-            count, amount_sum, over = slot[0], slot[1], slot[2]
+            count, amount_sum, over, missed = counts(slot)
             overturned += over
-            not_met += slot[3]
+            not_met += missed
             if count == 0:
                 continue
             count_all += count
@@ -384,7 +384,7 @@ class Evaluator:
                 if earlier.start >= period.start:
                     break
                 slot = self.ledger.fired(s.id, earlier).get((it.name, None, None))
-                prior += slot[0] if slot else 0
+                prior += counts(slot)[0] if slot else 0
         threshold = esc.start - 1
         escalated = max(0, prior + count - threshold) - max(0, prior - threshold)
         normal = count - escalated
@@ -554,7 +554,7 @@ class Evaluator:
         kind = self._item_period[e.item]
         per_period = []
         for sub in period.subperiods(kind):
-            n = sum(slot[0] for k, slot in self.ledger.fired(s.id, sub).items() if k[0] == e.item and k[2] is None)
+            n = sum(counts(slot)[0] for k, slot in self.ledger.fired(s.id, sub).items() if k[0] == e.item and k[2] is None)
             per_period.append((sub.key, n))
         total = Decimal(sum(n for _, n in per_period))
         if not x:

@@ -124,6 +124,11 @@ def _clause_key(text: str) -> str:
     return "".join(fold(text).split())
 
 
+def counts(slot) -> Union[list, tuple]:
+    """A slot of ``Ledger.fired`` as [count, amount sum, overturned, condition not met]."""
+    return (slot, _ZERO, 0, 0) if type(slot) is int else slot
+
+
 class Ledger:
     """Accepted events, aggregated; the in-memory backend (a bulk backend can replace it)."""
 
@@ -146,8 +151,6 @@ class Ledger:
         self._total = 0
         self._store: dict[str, list] = defaultdict(list)
         self._refs: dict[str, tuple[int, list[EventRef]]] = {}
-        # date text -> day, for plain dates inside the accepted range (filled by the general path)
-        self._days: dict[str, date] = {}
         self.measures: dict[tuple[str, str, str], tuple[Decimal, str]] = {}
         self.ballots: dict[tuple[str, str], list[BallotRecord]] = defaultdict(list)
         self.invalid_ballots: dict[tuple[str, str], list[BallotRecord]] = defaultdict(list)
@@ -177,7 +180,8 @@ class Ledger:
         self._code_ids: dict[tuple[str, str], int] = {}
         self._code_keys: list[tuple[tuple, str]] = []
         self._pending = False
-        self._day_codes: dict[str, dict[date, int]] = {}  # item -> day -> code, filled by the general path
+        # item -> date text -> code, for plain dates (2022-03-15) the general path accepted for the item
+        self._day_codes: dict[str, dict[str, int]] = {}
         self._handlers = {Occurrence: self._occurrence, Measure: self._measure, Ballot: self._ballot, Fact: self._fact}
         # item -> (categories it applies to, its period kind, that kind's day -> key table, tier -> amount)
         self._item_info = {
@@ -224,7 +228,7 @@ class Ledger:
             batch.release()
             return
         seen.update(fresh)
-        days, fast_keys, subjects, items = self._days, _FAST_KEYS, self._bulk_subjects, self._bulk_items
+        fast_keys, subjects, items = _FAST_KEYS, self._bulk_subjects, self._bulk_items
         fast = 0
         for i, rec in enumerate(records):
             if type(rec) is dict:
@@ -232,12 +236,14 @@ class Ledger:
                 if plain or rec.keys() <= fast_keys:
                     sub = subjects.get(rec["subject"])
                     it = items.get(rec["item"])
-                    day = days.get(rec["date"])
-                    if sub is not None and it is not None and day is not None and sub[1] in it[1]:
-                        code = it[2].get(day)
-                        if code is not None and (plain and it[5] is None or self._bulk_extra(rec, sub[0], it[5], code)):
+                    if sub is not None and it is not None and sub[1] in it[1]:
+                        code = it[2].get(rec["date"])
+                        if code is not None:
                             if plain and it[5] is None:
                                 sub[4].append(code)  # counted in bulk when scoring starts (see _seal)
+                            elif not self._bulk_extra(rec, sub[0], it[5], code):
+                                self._record(batch, i, base + i, rec, checked=True)
+                                continue
                             sub[3].append(base + i)
                             fast += 1
                             continue
@@ -257,9 +263,18 @@ class Ledger:
         elif given is None or not amount.low <= given <= amount.high:  # discretionary
             return False
         n = rec.get("count", 1)
-        (item, _, _), pkey = self._code_keys[code]
-        slot = self._slot(sid, pkey, item, None, None)
-        if rec.get("status", "upheld") == "overturned":
+        ikey, pkey = self._code_keys[code]
+        overturned = rec.get("status", "upheld") == "overturned"
+        if given is None and not overturned:  # a count: kept as a plain int where it can be
+            slots = self._index.setdefault((sid, pkey), {})
+            slot = slots.get(ikey)
+            if type(slot) is list:
+                slot[0] += n
+            else:
+                slots[ikey] = (slot or 0) + n
+            return True
+        slot = self._slot(sid, pkey, ikey[0], None, None)
+        if overturned:
             self.accounting.overturned += 1
             slot[2] += n
         else:
@@ -355,8 +370,6 @@ class Ledger:
         if not (self._first_day <= day <= self._last_day):
             self._in_scope(day, day, eid, origin, str(day))  # rejects with the reason and the range
             return
-        if type(ev["date"]) is str and len(ev["date"]) == 10:
-            self._days[ev["date"]] = day  # a plain date in range: the bulk path reads it from here next time
         if not subject.active_during(day, day):
             return self._reject(eid, origin, "subject_inactive", f"{subject.id} {day}")
         tier, amount_given, count = ev["tier"], ev["amount"], ev["count"]
@@ -377,8 +390,8 @@ class Ledger:
                 return self._reject(eid, origin, "due_required", f"{item.name}（{item.lateness.text}）")
             met = _compare(item.lateness.op, self.lateness(when, due, item.lateness.unit), item.lateness.amount)
         pkey = self._period_key(period_keys, kind, day)
-        if tier is None and day not in self._day_codes[item.name]:
-            self._day_codes[item.name][day] = self._code(item.name, pkey)  # the bulk path takes the next ones
+        if tier is None and type(ev["date"]) is str and len(ev["date"]) == 10:  # a plain date, accepted
+            self._day_codes[item.name].setdefault(ev["date"], self._code(item.name, pkey))  # the bulk path takes the next ones
         slot = self._slot(subject.id, pkey, item.name, tier, None)
         if not met:  # counted and kept for the explanation, never deducted
             slot[3] += count
@@ -422,19 +435,23 @@ class Ledger:
                     slots = index[(sid, pkey)] = {}
                 slot = slots.get(ikey)
                 if slot is None:
-                    slot = slots[ikey] = [0, _ZERO, 0, 0]
-                slot[0] += n
+                    slots[ikey] = n
+                elif type(slot) is int:
+                    slots[ikey] = slot + n
+                else:
+                    slot[0] += n
             codes.clear()
         self._pending = False
 
     def _slot(self, sid: str, pkey: str, item: str, tier: Optional[str], share: Optional[Decimal]) -> list:
-        """The running [count, amount sum, overturned, condition not met] of one (subject, period, item, tier, share)."""
+        """The running [count, amount sum, overturned, condition not met] of one (subject, period, item, tier, share),
+        as a list to add to."""
         slots = self._index.get((sid, pkey))
         if slots is None:
             slots = self._index[(sid, pkey)] = {}
         slot = slots.get((item, tier, share))
-        if slot is None:
-            slot = slots[(item, tier, share)] = [0, _ZERO, 0, 0]
+        if type(slot) is not list:
+            slot = slots[(item, tier, share)] = [slot or 0, _ZERO, 0, 0]
         return slot
 
     def _resolve(self, ev: dict, origin) -> tuple[Optional[m.Subject], Optional[m.Item]]:
@@ -574,7 +591,9 @@ class Ledger:
 
     # ---- queries used by the evaluator and explanations ----
     def fired(self, subject: str, period: Period) -> dict[tuple, list]:
-        """{(item, tier, share): [count, amount sum, overturned, condition not met]} for one subject and period."""
+        """{(item, tier, share): slot} for one subject and period. A slot is [count, amount sum, overturned,
+        condition not met], or just the count when the rest are zero (an int: no object for the collector
+        to visit, a million of them cost nothing); ``counts`` reads either."""
         if self._pending:
             self._seal()
         return self._index.get((subject, period.key), _EMPTY)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Iterator, Optional
@@ -20,30 +19,28 @@ _KEY = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
 
 @dataclass(frozen=True, order=True)
 class Period:
-    """One calendar period: its first month and its kind."""
+    """One calendar period: its first month and its kind (start, end and key computed once, on creation)."""
 
     year: int
     month: int  # first month of the period
     kind: PeriodKind
+    start: date = field(init=False, compare=False, repr=False)
+    end: date = field(init=False, compare=False, repr=False)
+    key: str = field(init=False, compare=False, repr=False)
 
-    @cached_property
-    def start(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @cached_property
-    def end(self) -> date:
+    def __post_init__(self) -> None:
         last = self.month + self.kind.value - 1
-        return date(self.year, last, calendar.monthrange(self.year, last)[1])
-
-    @cached_property
-    def key(self) -> str:
         if self.kind is PeriodKind.YEAR:
-            return f"{self.year}"
-        if self.kind is PeriodKind.HALF:
-            return f"{self.year}-H{(self.month - 1) // 6 + 1}"
-        if self.kind is PeriodKind.QUARTER:
-            return f"{self.year}-Q{(self.month - 1) // 3 + 1}"
-        return f"{self.year}-{self.month:02d}"
+            key = f"{self.year}"
+        elif self.kind is PeriodKind.HALF:
+            key = f"{self.year}-H{(self.month - 1) // 6 + 1}"
+        elif self.kind is PeriodKind.QUARTER:
+            key = f"{self.year}-Q{(self.month - 1) // 3 + 1}"
+        else:
+            key = f"{self.year}-{self.month:02d}"
+        object.__setattr__(self, "start", date(self.year, self.month, 1))
+        object.__setattr__(self, "end", date(self.year, last, calendar.monthrange(self.year, last)[1]))
+        object.__setattr__(self, "key", key)
 
     def __str__(self) -> str:
         return self.key
@@ -51,8 +48,13 @@ class Period:
     def contains(self, other: "Period") -> bool:
         return self.start <= other.start and other.end <= self.end
 
-    def subperiods(self, kind: PeriodKind) -> list["Period"]:
-        return [Period(self.year, mo, kind) for mo in range(self.month, self.month + self.kind.value, kind.value)]
+    def subperiods(self, kind: PeriodKind) -> tuple["Period", ...]:
+        return _subperiods(self, kind)
+
+
+@cache
+def _subperiods(period: Period, kind: PeriodKind) -> tuple[Period, ...]:
+    return tuple(Period(period.year, mo, kind) for mo in range(period.month, period.month + period.kind.value, kind.value))
 
 
 def parse_period(text: str) -> Optional[Period]:

@@ -238,16 +238,19 @@ class Scorecard:
 
 @contextlib.contextmanager
 def paused_gc():
-    """Pause the cyclic garbage collector during a bulk load: the records are acyclic, and collecting
-    again and again while hundreds of thousands of them are allocated costs more than the rest.
-    Afterwards the loaded objects are frozen out of later collections, so that the next step (an
-    explanation) does not pay for a full pass over millions of live records."""
+    """Pause the cyclic garbage collector during a bulk load and scoring: collecting again and again
+    while hundreds of thousands of records are allocated costs more than the rest.
+
+    Afterwards what survived is moved to the oldest generation (freeze, then unfreeze: no traversal),
+    so that the next young collection, e.g. during an explanation, does not walk every object the run
+    kept. They stay collectable: a later full collection sees them as usual."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 
