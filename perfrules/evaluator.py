@@ -99,14 +99,24 @@ class Evaluator:
         self._joint_targets = {it.joint.item for it in rulebook.items() if it.joint is not None}
         # Items whose score is count × amount (capped): summed without building nodes by _sums().
         # The property tests check that every score equals its explanation's total.
-        self._plain_items = {
-            a.name: {
-                (it.name, None, None): (sec.name, it.amount.low, it.cap, it.amount.sign < 0) for sec in a.sections for it in sec.items
-                if not it.tiers and not it.amount.discretionary and it.amount.per_unit is not None and it.escalation is None
-                and it.name not in self._joint_targets
-            }
-            for a in rulebook.assessments
-        }
+        # Per assessment: the distinct (section, amount, deducts?) of those items, and for each item its
+        # group's number and its cap.
+        self._plain_groups: dict[str, list[tuple[str, Decimal, bool]]] = {}
+        self._plain_items: dict[str, dict[tuple, tuple[int, Optional[Decimal]]]] = {}
+        for a in rulebook.assessments:
+            groups: list[tuple[str, Decimal, bool]] = []
+            items: dict[tuple, tuple[int, Optional[Decimal]]] = {}
+            for sec in a.sections:
+                for it in sec.items:
+                    if it.tiers or it.amount.discretionary or it.amount.per_unit is None or it.escalation is not None or it.name in self._joint_targets:
+                        continue
+                    group = (sec.name, it.amount.low, it.amount.sign < 0)
+                    # grouped by the amount as written (0.5 and 0.50 apart), so the sums keep their digits
+                    same = [g for g, (sn, per, neg) in enumerate(groups) if (sn, str(per), neg) == (sec.name, str(it.amount.low), group[2])]
+                    if not same:
+                        groups.append(group)
+                    items[(it.name, None, None)] = (same[0] if same else len(groups) - 1, it.cap)
+            self._plain_groups[a.name], self._plain_items[a.name] = groups, items
         self._item_section = {a.name: {it.name: sec.name for sec in a.sections for it in sec.items} for a in rulebook.assessments}
         self._last_sums: tuple = (None, {})
         self._items = {it.name: it for it in rulebook.items()}
@@ -122,6 +132,10 @@ class Evaluator:
         self._top_level = {
             a.name: [c for c in a.components if not any(_refers(o.expr, c.name) for o in a.components if o is not c)]
             for a in rulebook.assessments
+        }
+        self._shared_sections = {
+            (a.name, sec.name) for a in rulebook.assessments for sec in a.sections
+            if any(_refers(o.expr, sec.name, "section") for o in a.components) or (a.total is not None and _refers(a.total, sec.name, "section"))
         }
         self._top_sections = {
             a.name: [sec for sec in a.sections if not any(_refers(o.expr, sec.name, "section") for o in a.components)]
@@ -214,8 +228,9 @@ class Evaluator:
 
     # ---- sections and items ----
     def section(self, a: m.Assessment, sec: m.Section, period: Period, s: m.Subject, x: bool) -> tuple[Decimal, Optional[Node]]:
-        key = (a.name, period.key, s.id, sec.name, x)
-        hit = self._sections.get(key)
+        # Memoised when explained, or when a formula uses the section (it may be asked for again).
+        key = (a.name, period.key, s.id, sec.name, x) if x or (a.name, sec.name) in self._shared_sections else None
+        hit = self._sections.get(key) if key is not None else None
         if hit is not None:
             return hit
         fired = self.ledger.fired(s.id, period)
@@ -265,16 +280,21 @@ class Evaluator:
             detail = {"max": fmt(sec.max) if sec.max is not None else None, "floor": fmt(sec.floor) if sec.floor is not None else None,
                       "deducted": fmt(deductions), "added": fmt(bonuses)}
             node = Node("section", sec.name, value, _cite(sec), sec.label, detail, lines, [], sec.assumptions)
-        self._sections[key] = (value, node)
+        if key is not None:
+            self._sections[key] = (value, node)
         return value, node
 
     def _sums(self, a: m.Assessment, period: Period, s: m.Subject, fired: dict) -> dict[str, tuple]:
-        """{section: (deductions, bonuses, other items that fired)} for the sections an occurrence touched:
-        the fixed-amount untiered items (count × amount, capped) summed in one pass over what fired."""
+        """{section: (deductions, bonuses, other items that fired)} for the sections an occurrence touched.
+
+        One pass over what fired: the fixed-amount untiered items without a cap add their counts per
+        (section, amount, sign), multiplied once at the end; capped ones are priced one by one; the
+        other items are left to item(). Sections with nothing here score as untouched."""
         key = (a.name, period.key, s.id)
         if self._last_sums[0] == key:
             return self._last_sums[1]
-        plain, home = self._plain_items[a.name], self._item_section[a.name]
+        groups, plain, home = self._plain_groups[a.name], self._plain_items[a.name], self._item_section[a.name]
+        tally = [0] * len(groups)
         sums: dict[str, list] = {}
         for k, slot in fired.items():
             entry = plain.get(k)
@@ -286,16 +306,23 @@ class Evaluator:
                         acc = sums[sec] = [ZERO, ZERO, set()]
                     acc[2].add(k[0])
                 continue
-            sec, per, cap, negative = entry
-            acc = sums.get(sec)
-            if acc is None:
-                acc = sums[sec] = [ZERO, ZERO, set()]
             count = slot if type(slot) is int else slot[0]
+            g, cap = entry
+            if cap is None:
+                tally[g] += count
+            elif count:
+                sec, per, negative = groups[g]
+                acc = sums.get(sec)
+                if acc is None:
+                    acc = sums[sec] = [ZERO, ZERO, set()]
+                acc[0 if negative else 1] += min(per * count, cap)
+        for g, count in enumerate(tally):
             if count:
-                amount = per * count
-                if cap is not None and amount > cap:
-                    amount = cap
-                acc[0 if negative else 1] += amount
+                sec, per, negative = groups[g]
+                acc = sums.get(sec)
+                if acc is None:
+                    acc = sums[sec] = [ZERO, ZERO, set()]
+                acc[0 if negative else 1] += per * count
         result = {sec: (acc[0], acc[1], [self._items[name] for name in acc[2]]) for sec, acc in sums.items()}
         self._last_sums = (key, result)
         return result
