@@ -15,7 +15,7 @@ from .calendar import Calendar  # noqa: E402
 from .catalogue import catalogue  # noqa: E402
 from .compiler import compile_rulebook, load_rulebook  # noqa: E402
 from .errors import DataError, PerfrulesError, QueryError, RulebookError  # noqa: E402
-from .events import Ballot, Fact, Measure, Occurrence, SubjectRecord, read_events, read_subjects  # noqa: E402
+from .events import Ballot, EventReader, Fact, Measure, Occurrence, SubjectRecord, read_events, read_subjects  # noqa: E402
 from .events import parse_record as parse_event  # noqa: E402
 from .explain import Explanation, Line, Result  # noqa: E402
 from .render import render_explanation, render_table  # noqa: E402
@@ -24,7 +24,7 @@ from .scorecard import Scorecard, evaluate  # noqa: E402
 __all__ = [
     "__version__",
     "compile_rulebook", "load_rulebook", "catalogue",
-    "read_events", "read_subjects", "parse_event", "evaluate", "Scorecard", "Calendar",
+    "read_events", "EventReader", "read_subjects", "parse_event", "evaluate", "Scorecard", "Calendar",
     "render_table", "render_explanation",
     "Occurrence", "Measure", "Ballot", "Fact", "SubjectRecord",
     "Result", "Explanation", "Line",

@@ -138,6 +138,7 @@ class Fact(_Event):
 
 Event = Annotated[Union[Occurrence, Measure, Ballot, Fact], Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter = TypeAdapter(Event)
+_EVENTS_ADAPTER: TypeAdapter = TypeAdapter(list[Event])
 
 
 WHEN_ADAPTER: TypeAdapter = TypeAdapter(When)
@@ -289,6 +290,14 @@ class Batch:
 
     def events(self) -> Iterator[Received]:
         """The records as event models (occurrence rows validated again as ``Occurrence``)."""
+        if self.raw is not None:
+            try:  # all at once when every line is a valid event, as a chunk of rows usually is
+                models = _EVENTS_ADAPTER.validate_json(_exact_numbers(b"[" + b",".join(self.raw) + b"]"))
+            except ValidationError:
+                pass
+            else:
+                yield from zip(models, map(self.origin, range(len(models))))
+                return
         for i in range(len(self)):
             rec = self.record(i)
             yield (self.strict(i) if isinstance(rec, dict) else rec), self.origin(i)
