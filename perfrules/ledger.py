@@ -292,13 +292,22 @@ class Ledger:
         if isinstance(record, Occurrence):
             record = dict(record)
         if type(record) is dict:
-            self.accounting.by_kind["occurrence"] += 1
             row = {**ROW_DEFAULTS, **record}
+            when, due = self._when(row["date"]), self._when(row["due"])
+            if when is None or (due is None and row["due"] is not None):
+                # A date that only looked like one: the record is malformed, exactly as if it had been
+                # read as an event model (its id is not taken, it is no occurrence).
+                if checked:
+                    self.seen_ids.discard(row["id"])
+                bad = batch.strict(i)
+                return self._reject(bad.id if isinstance(bad, Malformed) else row["id"], origin, "malformed",
+                                    bad.message if isinstance(bad, Malformed) else "date")
+            self.accounting.by_kind["occurrence"] += 1
             if not checked:
                 if row["id"] in self.seen_ids:
                     return self._reject(row["id"], origin, "duplicate_id", row["id"])
                 self.seen_ids.add(row["id"])
-            return self._occurrence(row, batch, i, gi, origin)
+            return self._occurrence(row, when, due, batch, i, gi, origin)
         handler = self._handlers.get(type(record))
         self.accounting.by_kind[record.kind] += 1
         if record.id in self.seen_ids:
@@ -354,13 +363,9 @@ class Ledger:
     def _local_day(self, value) -> date:
         return value if type(value) is date else local_date(value, self.rulebook.timezone)
 
-    def _occurrence(self, ev: dict, batch: Batch, i: int, gi: int, origin) -> None:
-        """Check an occurrence row (defaults filled in) and count it, or reject it with the reason."""
+    def _occurrence(self, ev: dict, when, due, batch: Batch, i: int, gi: int, origin) -> None:
+        """Check an occurrence row (defaults filled in, dates parsed) and count it, or reject it with the reason."""
         eid = ev["id"]
-        when, due = self._when(ev["date"]), self._when(ev["due"])
-        if when is None or (due is None and ev["due"] is not None):
-            bad = batch.strict(i)  # the event model says what is wrong, as it would have on reading
-            return self._reject(eid, origin, "malformed", bad.message if isinstance(bad, Malformed) else "date")
         subject, item = self._resolve(ev, origin)
         if item is None:
             return
