@@ -250,8 +250,9 @@ class Ledger:
                 self._record(batch, i, base + i, rec, checked=True)
             else:
                 self._record(batch, i, base + i, rec)
-        self.accounting.by_kind["occurrence"] += fast
-        self._pending = self._pending or fast > 0
+        if fast:
+            self.accounting.by_kind["occurrence"] += fast
+            self._pending = True
         batch.release()
 
     def _bulk_extra(self, rec: dict, sid: str, amount: Optional[m.Amount], code: int) -> bool:
