@@ -530,6 +530,12 @@ def test_invalid_date_row_with_a_used_id_is_malformed():
     assert [r.reason for r in card_bulk.ledger.rejections] == ["malformed"]
 
 
+def test_by_kind_when_every_occurrence_row_is_malformed():
+    # a batch with a duplicate id is taken one by one; none of its rows is an occurrence: no "occurrence": 0 either
+    card_model, card_bulk = _check_lines(BULK, [_occ("a", date="2022-02-30"), _occ("a", date="2022-02-30")])
+    assert card_bulk.result(explanations=False).accounting.by_kind == {}
+
+
 def test_invalid_date_row_in_a_later_file_leaves_its_id_free():
     _check_lines(BULK, [_occ("x"), _occ("a", date="2022-02-30"), _occ("y"), _occ("a"), _occ("a", date="2022-02-30")], cuts=(2,))
 
