@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 from decimal import Decimal
-from typing import Iterable, NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from . import model as m
 from .errors import did_you_mean, message
@@ -182,7 +182,7 @@ class Ledger:
         self._pending = False
         # item -> date text -> code, for plain dates (2022-03-15) the general path accepted for the item
         self._day_codes: dict[str, dict[str, int]] = {}
-        self._handlers = {Occurrence: self._occurrence, Measure: self._measure, Ballot: self._ballot, Fact: self._fact}
+        self._handlers = {Measure: self._measure, Ballot: self._ballot, Fact: self._fact}  # occurrences: _occurrence
         # item -> (categories it applies to, its period kind, that kind's day -> key table, tier -> amount)
         self._item_info = {
             it.name: (frozenset(self._assessments[it.assessment].categories), self._assessments[it.assessment].period,
