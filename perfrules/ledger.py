@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from operator import itemgetter
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -110,6 +111,7 @@ class Accounting:
 
 _EMPTY: dict = {}
 _ZERO = Decimal(0)
+_ID = itemgetter("id")
 # An occurrence row with only these fields may take the bulk path (staff and evidence only show in explanations).
 _FAST_KEYS = frozenset({"id", "kind", "subject", "item", "date", "count", "amount", "status", "staff", "evidence"})
 
@@ -139,9 +141,9 @@ class Ledger:
         self.accounting = Accounting()
         self.rejections: list[Rejection] = []
         self.seen_ids: set[str] = set()
-        # (subject, period key) -> {(item, tier, share): [count, amount sum, overturned, condition not met]}.
-        # share is None for the subject's own occurrences, the joint share for postings from a subordinate.
-        self._index: dict[tuple[str, str], dict[tuple, list]] = {}
+        # subject -> period key -> {(item, tier, share): slot}, a slot as ``fired`` describes it. share is None
+        # for the subject's own occurrences, the joint share for postings from a subordinate.
+        self._index: dict[str, dict[str, dict[tuple, Union[int, list]]]] = {}
         self.warnings: list[str] = []
         # Every batch taken, and the number of records before it: record ``gi`` of the run is record
         # ``gi - bases[k]`` of batch ``k``. A subject's accepted occurrences are kept as such numbers
@@ -219,7 +221,10 @@ class Ledger:
         self._total += len(records)
         self.accounting.received += len(records)
         seen = self.seen_ids
-        ids = [rec["id"] for rec in records if type(rec) is dict]
+        try:
+            ids = list(map(_ID, records))  # every record an occurrence row, as in a feed of occurrences
+        except TypeError:
+            ids = [rec["id"] for rec in records if type(rec) is dict]
         fresh = set(ids)
         if not (len(fresh) == len(ids) and seen.isdisjoint(fresh)
                 and (len(ids) == len(records) or not any(getattr(r, "id", None) in fresh for r in records if type(r) is not dict))):
@@ -267,7 +272,7 @@ class Ledger:
         ikey, pkey = self._code_keys[code]
         overturned = rec.get("status", "upheld") == "overturned"
         if given is None and not overturned:  # a count: kept as a plain int where it can be
-            slots = self._index.setdefault((sid, pkey), {})
+            slots = self._index.setdefault(sid, {}).setdefault(pkey, {})
             slot = slots.get(ikey)
             if type(slot) is list:
                 slot[0] += n
@@ -434,11 +439,12 @@ class Ledger:
             sid, codes = ref[0], ref[4]
             if not codes:
                 continue
+            periods = index.setdefault(sid, {})
             for code, n in Counter(codes).items():
                 ikey, pkey = keys[code]
-                slots = index.get((sid, pkey))
+                slots = periods.get(pkey)
                 if slots is None:
-                    slots = index[(sid, pkey)] = {}
+                    slots = periods[pkey] = {}
                 slot = slots.get(ikey)
                 if slot is None:
                     slots[ikey] = n
@@ -452,9 +458,7 @@ class Ledger:
     def _slot(self, sid: str, pkey: str, item: str, tier: Optional[str], share: Optional[Decimal]) -> list:
         """The running [count, amount sum, overturned, condition not met] of one (subject, period, item, tier, share),
         as a list to add to."""
-        slots = self._index.get((sid, pkey))
-        if slots is None:
-            slots = self._index[(sid, pkey)] = {}
+        slots = self._index.setdefault(sid, {}).setdefault(pkey, {})
         slot = slots.get((item, tier, share))
         if type(slot) is not list:
             slot = slots[(item, tier, share)] = [slot or 0, _ZERO, 0, 0]
@@ -602,7 +606,7 @@ class Ledger:
         to visit, a million of them cost nothing); ``counts`` reads either."""
         if self._pending:
             self._seal()
-        return self._index.get((subject, period.key), _EMPTY)
+        return self._index.get(subject, _EMPTY).get(period.key, _EMPTY)
 
     def subject_events(self, subject: str) -> list[EventRef]:
         """Every accepted occurrence of ``subject`` (and joint postings to it), in the order received."""
