@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import decimal
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
 from . import model as m
-from .ledger import Ledger, counts
+from .ledger import Ledger, slot_counts
 from .numbers import fmt
 from .periods import Period, periods_between
 
@@ -224,7 +225,7 @@ class Evaluator:
 
     def _fired(self, s: m.Subject, period: Period, item: m.Item) -> bool:
         fired = self.ledger.fired(s.id, period)
-        return any(counts(v)[0] > 0 for k, v in fired.items() if k[0] == item.name and k[2] is None)
+        return any(slot_counts(v)[0] > 0 for k, v in fired.items() if k[0] == item.name and k[2] is None)
 
     # ---- sections and items ----
     def section(self, a: m.Assessment, sec: m.Section, period: Period, s: m.Subject, x: bool) -> tuple[Decimal, Optional[Node]]:
@@ -295,16 +296,13 @@ class Evaluator:
             return self._last_sums[1]
         groups, plain, home = self._plain_groups[a.name], self._plain_items[a.name], self._item_section[a.name]
         tally = [0] * len(groups)
-        sums: dict[str, list] = {}
+        sums: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, set()])  # deductions, bonuses, other items
         for k, slot in fired.items():
             entry = plain.get(k)
             if entry is None:
                 sec = home.get(k[0])
                 if sec is not None:
-                    acc = sums.get(sec)
-                    if acc is None:
-                        acc = sums[sec] = [ZERO, ZERO, set()]
-                    acc[2].add(k[0])
+                    sums[sec][2].add(k[0])
                 continue
             count = slot if type(slot) is int else slot[0]
             g, cap = entry
@@ -312,17 +310,11 @@ class Evaluator:
                 tally[g] += count
             elif count:
                 sec, per, negative = groups[g]
-                acc = sums.get(sec)
-                if acc is None:
-                    acc = sums[sec] = [ZERO, ZERO, set()]
-                acc[0 if negative else 1] += min(per * count, cap)
+                sums[sec][0 if negative else 1] += min(per * count, cap)
         for g, count in enumerate(tally):
             if count:
                 sec, per, negative = groups[g]
-                acc = sums.get(sec)
-                if acc is None:
-                    acc = sums[sec] = [ZERO, ZERO, set()]
-                acc[0 if negative else 1] += per * count
+                sums[sec][0 if negative else 1] += per * count
         result = {sec: (acc[0], acc[1], [self._items[name] for name in acc[2]]) for sec, acc in sums.items()}
         self._last_sums = (key, result)
         return result
@@ -355,7 +347,7 @@ class Evaluator:
             slot = fired.get((it.name, tier, share))
             if slot is None:
                 continue
-            count, amount_sum, over, missed = counts(slot)
+            count, amount_sum, over, missed = slot_counts(slot)
             overturned += over
             not_met += missed
             if count == 0:
@@ -411,7 +403,7 @@ class Evaluator:
                 if earlier.start >= period.start:
                     break
                 slot = self.ledger.fired(s.id, earlier).get((it.name, None, None))
-                prior += counts(slot)[0] if slot else 0
+                prior += slot_counts(slot)[0] if slot else 0
         threshold = esc.start - 1
         escalated = max(0, prior + count - threshold) - max(0, prior - threshold)
         normal = count - escalated
@@ -581,7 +573,7 @@ class Evaluator:
         kind = self._item_period[e.item]
         per_period = []
         for sub in period.subperiods(kind):
-            n = sum(counts(slot)[0] for k, slot in self.ledger.fired(s.id, sub).items() if k[0] == e.item and k[2] is None)
+            n = sum(slot_counts(slot)[0] for k, slot in self.ledger.fired(s.id, sub).items() if k[0] == e.item and k[2] is None)
             per_period.append((sub.key, n))
         total = Decimal(sum(n for _, n in per_period))
         if not x:

@@ -126,7 +126,7 @@ def _clause_key(text: str) -> str:
     return "".join(fold(text).split())
 
 
-def counts(slot) -> Union[list, tuple]:
+def slot_counts(slot) -> Union[list, tuple]:
     """A slot of ``Ledger.fired`` as [count, amount sum, overturned, condition not met]."""
     return (slot, _ZERO, 0, 0) if type(slot) is int else slot
 
@@ -603,7 +603,7 @@ class Ledger:
     def fired(self, subject: str, period: Period) -> dict[tuple, list]:
         """{(item, tier, share): slot} for one subject and period. A slot is [count, amount sum, overturned,
         condition not met], or just the count when the rest are zero (an int: no object for the collector
-        to visit, a million of them cost nothing); ``counts`` reads either."""
+        to visit, a million of them cost nothing); ``slot_counts`` reads either."""
         if self._pending:
             self._seal()
         return self._index.get(subject, _EMPTY).get(period.key, _EMPTY)
